@@ -1,0 +1,42 @@
+# paylab — the two commands of the README's Quick start are `make demo` and
+# `make test`; the rest are for developers.
+GO       ?= go
+FUZZTIME ?= 60s
+BIN      := bin
+
+.PHONY: demo test setup build lint vet unit fuzz bench pki clean
+
+## demo: run the scenario suite on the emulated bench and write the report
+demo: setup build
+	$(BIN)/paylab run --bench fixtures/benches/emulated.yaml --out reports/out
+
+## test: every test (format, vet, unit, fuzz seed corpora, scenario suite)
+test: setup lint vet unit
+
+setup:
+	@ci/setup.sh
+
+build:
+	$(GO) build -o $(BIN)/paylab ./cmd/paylab
+	$(GO) test -c -o $(BIN)/scenarios.test ./scenarios
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz: every FuzzXxx target for FUZZTIME each (make fuzz FUZZTIME=10s)
+fuzz:
+	@ci/fuzz.sh $(FUZZTIME)
+
+## bench: the benchmarks whose figures go into the issues' closing notes
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./harness/...
+
+clean:
+	rm -rf $(BIN) reports/out

@@ -1,0 +1,59 @@
+package scenarios_test
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/paylab/paylab/reports"
+	_ "github.com/paylab/paylab/scenarios/emvcrypto"
+)
+
+var (
+	reportDir = flag.String("paylab.report-dir", os.Getenv("PAYLAB_REPORT_DIR"), "folder to write report.json and junit.xml into (default: none kept)")
+	benchName = flag.String("paylab.bench", "emulated", "bench the suite runs on")
+	runID     = flag.String("paylab.run-id", "", "run ID stamped into the report (default: from the time)")
+)
+
+func TestScenarios(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "paylab scenarios")
+}
+
+var _ = ReportAfterSuite("paylab certification report", func(r Report) {
+	id := *runID
+	if id == "" {
+		id = time.Now().UTC().Format("20060102T150405Z")
+	}
+	run := reports.FromGinkgo(id, reports.Bench{Name: *benchName, Hosts: "in-process"}, r)
+
+	// A plan ID names one case: two specs claiming one ID make the report
+	// ambiguous, and a spec without an ID cannot be mapped to a plan.
+	seen := map[string]string{}
+	for _, c := range run.Cases {
+		if strings.HasPrefix(c.PlanID, "SUITE.") {
+			continue
+		}
+		Expect(c.PlanID).NotTo(BeEmpty(), "spec %q has no test-plan ID label", c.Title)
+		Expect(seen).NotTo(HaveKey(c.PlanID), "plan ID %s on %q and %q", c.PlanID, seen[c.PlanID], c.Title)
+		seen[c.PlanID] = c.Title
+	}
+
+	dir := *reportDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "paylab-report-")
+		Expect(err).NotTo(HaveOccurred())
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	_, err := reports.WriteRun(dir, run, r)
+	Expect(err).NotTo(HaveOccurred())
+	back, err := reports.ReadJSON(dir)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(back.Cases).To(HaveLen(len(run.Cases)))
+})
