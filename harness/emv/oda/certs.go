@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/paylab/paylab/harness/emv"
 )
 
 // Recovered data framing and formats (EMV Book 2, 5.3 Table 6, 5.4 Table 7,
@@ -417,7 +419,7 @@ func recoverICCKey(step Step, issuer PublicKey, cert, remainder, exponent, stati
 		return nil, &Error{Step: step, Check: CheckPAN, Detail: "application PAN malformed", Err: err}
 	}
 	if c.PAN != want {
-		return nil, fail(step, CheckPAN, "certificate PAN differs from tag 5A (%s)", MaskPAN(pan))
+		return nil, fail(step, CheckPAN, "certificate PAN differs from tag 5A (%s)", emv.MaskPAN(pan))
 	}
 	// Step 9: expiry.
 	if err := checkExpiry(step, c.Expiry, today); err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/paylab/paylab/harness/emv"
 	"time"
 )
 
@@ -17,7 +19,7 @@ func PANField(pan string) ([10]byte, error) {
 	if !isDigits(pan) || len(pan) > 19 {
 		return f, fmt.Errorf("encode PAN field: %w", ErrBadPAN)
 	}
-	return [10]byte(packCN(pan, 10)), nil
+	return [10]byte(emv.PackCN(pan, 10)), nil
 }
 
 // IssuerIDFromPAN encodes the leftmost digits (3 to 8) of pan as the 4-byte
@@ -31,33 +33,24 @@ func IssuerIDFromPAN(pan string, digits int) ([4]byte, error) {
 	if !isDigits(pan) || len(pan) > 19 || len(pan) < digits {
 		return id, fmt.Errorf("encode issuer identifier: %w", ErrBadPAN)
 	}
-	return [4]byte(packCN(pan[:digits], 4)), nil
+	return [4]byte(emv.PackCN(pan[:digits], 4)), nil
 }
 
 // PANDigits decodes a cn PAN as read from tag 5A (trailing F nibbles
 // dropped) into its digits.
 func PANDigits(cn []byte) (string, error) {
-	digits, ok := unpackCN(cn)
+	digits, ok := emv.UnpackCN(cn)
 	if !ok || digits == "" || len(digits) > 19 {
 		return "", fmt.Errorf("decode PAN: %w", ErrBadPAN)
 	}
 	return digits, nil
 }
 
-// MaskPAN keeps at most the first six and last four digits of a PAN, as
-// every log, trace and error in paylab must.
-func MaskPAN(pan string) string {
-	if len(pan) <= 10 {
-		return strings.Repeat("*", len(pan))
-	}
-	return pan[:6] + strings.Repeat("*", len(pan)-10) + pan[len(pan)-4:]
-}
-
 // matchIssuerID performs EMV Book 2, 5.3 step 8: the issuer identifier (3 to
 // 8 digits, right-padded with F) must equal the leftmost PAN digits.
 func matchIssuerID(id [4]byte, pan string) error {
 	const step = StepIssuerCert
-	digits, ok := unpackCN(id[:])
+	digits, ok := emv.UnpackCN(id[:])
 	if !ok || len(digits) < 3 {
 		return fail(step, CheckIssuerID, "issuer identifier is not 3 to 8 digits padded with F")
 	}
@@ -65,7 +58,7 @@ func matchIssuerID(id [4]byte, pan string) error {
 		return &Error{Step: step, Check: CheckIssuerID, Detail: "application PAN malformed", Err: ErrBadPAN}
 	}
 	if !strings.HasPrefix(pan, digits) {
-		return fail(step, CheckIssuerID, "%d-digit identifier differs from PAN %s", len(digits), MaskPAN(pan))
+		return fail(step, CheckIssuerID, "%d-digit identifier differs from PAN %s", len(digits), emv.MaskPAN(pan))
 	}
 	return nil
 }
@@ -135,41 +128,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// packCN packs digits into n bytes of cn, padding with F.
-func packCN(digits string, n int) []byte {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = 0xFF
-	}
-	for i := 0; i < len(digits) && i < 2*n; i++ {
-		d := digits[i] - '0'
-		if i%2 == 0 {
-			out[i/2] = d<<4 | 0x0F
-		} else {
-			out[i/2] = out[i/2]&0xF0 | d
-		}
-	}
-	return out
-}
-
-// unpackCN reads cn digits up to the first F; every nibble after it must be
-// F too.
-func unpackCN(b []byte) (string, bool) {
-	var sb strings.Builder
-	padding := false
-	for _, c := range b {
-		for _, n := range [2]byte{c >> 4, c & 0x0F} {
-			switch {
-			case n == 0x0F:
-				padding = true
-			case padding || n > 9:
-				return "", false
-			default:
-				sb.WriteByte('0' + n)
-			}
-		}
-	}
-	return sb.String(), true
 }

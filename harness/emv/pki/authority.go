@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paylab/paylab/harness/emv"
+
 	"github.com/paylab/paylab/harness/emv/oda"
 )
 
@@ -120,7 +122,7 @@ func (a *Authority) IssuerForPAN(pan string) (*Issuer, error) {
 		for n, i := range a.Issuers {
 			ids[n] = i.ID
 		}
-		return nil, fmt.Errorf("find issuer: no test issuer for PAN %s (issuer identifiers %s)", oda.MaskPAN(pan), strings.Join(ids, ", "))
+		return nil, fmt.Errorf("find issuer: no test issuer for PAN %s (issuer identifiers %s)", emv.MaskPAN(pan), strings.Join(ids, ", "))
 	}
 	return best, nil
 }

@@ -104,7 +104,7 @@ func (a *Authority) Card(spec CardSpec) (*Card, error) {
 	if err != nil {
 		return nil, fmt.Errorf("personalise card: %w", err)
 	}
-	masked := oda.MaskPAN(spec.PAN)
+	masked := emv.MaskPAN(spec.PAN)
 
 	iss, err := a.pickIssuer(spec, masked)
 	if err != nil {
@@ -141,7 +141,7 @@ func (a *Authority) Card(spec CardSpec) (*Card, error) {
 	if t.issuerIDWrong {
 		id = id[:len(id)-1] + string('0'+(id[len(id)-1]-'0'+1)%10)
 	}
-	ic.IssuerID = [4]byte(packCN(id, 4))
+	ic.IssuerID = [4]byte(emv.PackCN(id, 4))
 	issExpiry := iss.Expiry
 	if t.issuerExpiry != "" {
 		issExpiry = t.issuerExpiry
@@ -189,7 +189,7 @@ func (a *Authority) Card(spec CardSpec) (*Card, error) {
 	// 9F46, 9F48, 9F47: the ICC public key certificate (Book 2, 6.3 Table 14).
 	cc := oda.ICCCert{PAN: panField, Expiry: cardExpiry, Serial: cardSerial(spec.PAN, icc.Name), KeyAlg: t.iccKeyAlg, Key: clonePublic(icc.Key.PublicKey)}
 	if t.iccPANWrong {
-		cc.PAN = [10]byte(packCN(otherPAN(spec.PAN), 10))
+		cc.PAN = [10]byte(emv.PackCN(otherPAN(spec.PAN), 10))
 	}
 	if t.iccExpiry != "" {
 		cc.Expiry, _ = parseMMYY(t.iccExpiry)
@@ -215,7 +215,7 @@ func (a *Authority) Card(spec CardSpec) (*Card, error) {
 		}
 		pc := oda.ICCCert{PAN: panField, Expiry: cardExpiry, Serial: cardSerial(spec.PAN, pk.Name), Key: clonePublic(pk.Key.PublicKey)}
 		if t.pinPANWrong {
-			pc.PAN = [10]byte(packCN(otherPAN(spec.PAN), 10))
+			pc.PAN = [10]byte(emv.PackCN(otherPAN(spec.PAN), 10))
 		}
 		if t.pinExpiry != "" {
 			pc.Expiry, _ = parseMMYY(t.pinExpiry)
@@ -376,18 +376,4 @@ func otherPAN(pan string) string {
 func cardSerial(pan, key string) [3]byte {
 	sum := sha1.Sum([]byte("paylab test serial " + pan + " " + key))
 	return [3]byte(sum[:3])
-}
-
-// packCN packs digits into n bytes of cn, right-padded with F.
-func packCN(digits string, n int) []byte {
-	out := bytes.Repeat([]byte{0xFF}, n)
-	for i := 0; i < len(digits) && i < 2*n; i++ {
-		d := digits[i] - '0'
-		if i%2 == 0 {
-			out[i/2] = d<<4 | 0x0F
-		} else {
-			out[i/2] = out[i/2]&0xF0 | d
-		}
-	}
-	return out
 }
