@@ -57,6 +57,7 @@ type app struct {
 	afl     []byte
 	records map[[2]byte][]byte // {SFI, record} → record (70 template)
 	data    emv.TagValues      // every data object of the application, for GET DATA and PUT DATA
+	put     map[emv.Tag]bool   // tags written by PUT DATA, retrievable by GET DATA
 	version *cryptogram.Version
 	keys    cryptogram.Keys // ICC master keys, TEST KEYS
 	dki     byte
@@ -67,7 +68,7 @@ type app struct {
 
 // personalise builds an application from its profile entry.
 func personalise(a AppProfile, auth *pki.Authority) (*app, error) {
-	p := &app{prof: a, aid: mustHex(a.AID), data: emv.TagValues{}, pan: a.PAN, psn: a.PSN}
+	p := &app{prof: a, aid: mustHex(a.AID), data: emv.TagValues{}, put: map[emv.Tag]bool{}, pan: a.PAN, psn: a.PSN}
 	if p.psn == "" {
 		p.psn = "00"
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/paylab/paylab/fixtures"
@@ -78,8 +79,9 @@ type AppProfile struct {
 	} `yaml:"oda"`
 
 	Cryptogram struct {
-		CVN  int    `yaml:"cvn"` // 10, 18, 22, 16, 17
-		DKI  string `yaml:"dki"` // derivation key index, default 01
+		CVN int    `yaml:"cvn"` // 10, 18, 22, 16, 17
+		DKI string `yaml:"dki"` // derivation key index, default 01
+		// Note must say "TEST KEY": a profile never holds a production key.
 		Note string `yaml:"note"`
 		// Issuer master keys, TEST KEYS only.
 		IMKAC  string `yaml:"imk_ac"`
@@ -128,6 +130,21 @@ func LoadProfile(name string) (*Profile, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// Profiles lists the names of the embedded profiles (fixtures/cards), sorted.
+func Profiles() ([]string, error) {
+	entries, err := fs.ReadDir(fixtures.FS, "cards")
+	if err != nil {
+		return nil, fmt.Errorf("list card profiles: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 // ParseProfile decodes a profile from YAML (strictly) and validates it.
@@ -210,6 +227,9 @@ func (p *Profile) Validate() error {
 		}
 		if _, err := cryptogram.VersionByNumber(a.Cryptogram.CVN); err != nil {
 			return bad(f("cryptogram.cvn"), err.Error())
+		}
+		if !strings.Contains(a.Cryptogram.Note, "TEST KEY") {
+			return bad(f("cryptogram.note"), `the issuer master keys must be marked "TEST KEY"`)
 		}
 		for name, v := range map[string]string{"imk_ac": a.Cryptogram.IMKAC, "imk_smi": a.Cryptogram.IMKSMI, "imk_smc": a.Cryptogram.IMKSMC} {
 			if b, err := hexField(v); err != nil || len(b) != 16 {
