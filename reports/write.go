@@ -54,7 +54,9 @@ func WriteJUnit(dir string, r types.Report) (string, error) {
 	return p, nil
 }
 
-// WriteRun writes every report of a run into dir, creating it.
+// WriteRun writes every report of a run into dir, creating it, and last
+// the bundle's MANIFEST.sha256 (see WriteManifest), so the folder verifies
+// as it was written. A writer added here goes before the manifest.
 func WriteRun(dir string, run Run, r types.Report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report folder: %w", err)
@@ -67,5 +69,9 @@ func WriteRun(dir string, run Run, r types.Report) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{j, x}, nil
+	m, err := WriteManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	return []string{j, x, m}, nil
 }

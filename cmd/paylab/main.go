@@ -49,7 +49,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newEMVCmd(), newPKICmd(), newISO8583Cmd(), newRunCmd())
+	root.AddCommand(newEMVCmd(), newPKICmd(), newISO8583Cmd(), newRunCmd(), newReportCmd())
 	return root
 }
 

@@ -84,6 +84,11 @@ func runSuite(c *cobra.Command, o runOptions) error {
 	if err != nil {
 		return fmt.Errorf("run: the suite wrote no report (%v): %w", suiteErr, err)
 	}
+	// The manifest comes last, so it also covers whatever the suite wrote
+	// after its report (paylab report verify checks it).
+	if _, err := reports.WriteManifest(dir); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
 	out := c.OutOrStdout()
 	fmt.Fprintf(out, "\nrun %s on bench %s: %d cases", run.ID, cfg.Name, run.Summary.Total)
 	for _, v := range []reports.Verdict{reports.Passed, reports.Failed, reports.Errored, reports.Skipped, reports.NotApplicable} {
@@ -92,7 +97,7 @@ func runSuite(c *cobra.Command, o runOptions) error {
 		}
 	}
 	fmt.Fprintln(out)
-	for _, f := range []string{reports.JSONFile, reports.JUnitFile} {
+	for _, f := range []string{reports.JSONFile, reports.JUnitFile, reports.ManifestFile} {
 		fmt.Fprintf(out, "report: %s\n", filepath.Join(dir, f))
 	}
 	if suiteErr != nil {
