@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/paylab/paylab/reports"
+	_ "github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
 )
 
