@@ -66,132 +66,106 @@ func (m resultMatcher) NegatedFailureMessage(actual any) string {
 	return fmt.Sprintf("Expected the transaction not to be %s\n\toutcome: %s", m.want, o)
 }
 
-// tvrMatcher checks TVR bits: with exact set, the TVR must hold the bits
-// and nothing else.
-type tvrMatcher struct {
-	bits  []emv.TVRBit
+// bitMatcher checks the named bits of one bitfield of the outcome (TVR,
+// TSI): with exact set, the field must hold those bits and nothing else.
+type bitMatcher[B interface {
+	comparable
+	fmt.Stringer
+}] struct {
+	field string
+	bits  []B
 	exact bool
+	// of reads the field's raw bytes and set bits from the actual value;
+	// build returns the raw bytes of a field with just bits set.
+	of    func(actual any) (raw []byte, set []B, err error)
+	build func(bits []B) []byte
 }
 
 // HaveTVRBit succeeds when the outcome's TVR has bit set.
-func HaveTVRBit(bit emv.TVRBit) types.GomegaMatcher { return tvrMatcher{bits: []emv.TVRBit{bit}} }
+func HaveTVRBit(bit emv.TVRBit) types.GomegaMatcher { return tvrMatcher([]emv.TVRBit{bit}, false) }
 
 // HaveExactTVR succeeds when the outcome's TVR has exactly bits set (none:
 // an all-zero TVR).
-func HaveExactTVR(bits ...emv.TVRBit) types.GomegaMatcher {
-	return tvrMatcher{bits: bits, exact: true}
-}
-
-func tvrOf(actual any) (emv.TVR, error) {
-	if t, ok := actual.(emv.TVR); ok {
-		return t, nil
-	}
-	o, err := outcomeOf(actual)
-	return o.TVR, err
-}
-
-func (m tvrMatcher) want() emv.TVR {
-	var t emv.TVR
-	t.Set(m.bits...)
-	return t
-}
-
-func (m tvrMatcher) Match(actual any) (bool, error) {
-	got, err := tvrOf(actual)
-	if err != nil {
-		return false, err
-	}
-	if m.exact {
-		return got == m.want(), nil
-	}
-	for _, b := range m.bits {
-		if !got.Has(b) {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
-func (m tvrMatcher) FailureMessage(actual any) string {
-	got, _ := tvrOf(actual)
-	want := m.want()
-	missing, extra := diffBits(want.Bits(), got.Bits())
-	var b strings.Builder
-	if m.exact {
-		fmt.Fprintf(&b, "Expected TVR %X [%s]\n\tgot TVR %X [%s]", want[:], names(want.Bits()), got[:], names(got.Bits()))
-		writeDiff(&b, missing, extra)
-	} else {
-		fmt.Fprintf(&b, "Expected TVR bit %q to be set\n\tgot TVR %X [%s]", names(m.bits), got[:], names(got.Bits()))
-	}
-	return b.String()
-}
-
-func (m tvrMatcher) NegatedFailureMessage(actual any) string {
-	got, _ := tvrOf(actual)
-	return fmt.Sprintf("Expected TVR not to have [%s]\n\tgot TVR %X [%s]", names(m.bits), got[:], names(got.Bits()))
-}
-
-// tsiMatcher checks TSI bits, like tvrMatcher.
-type tsiMatcher struct {
-	bits  []emv.TSIBit
-	exact bool
-}
+func HaveExactTVR(bits ...emv.TVRBit) types.GomegaMatcher { return tvrMatcher(bits, true) }
 
 // HaveTSIBit succeeds when the outcome's TSI has bit set.
-func HaveTSIBit(bit emv.TSIBit) types.GomegaMatcher { return tsiMatcher{bits: []emv.TSIBit{bit}} }
+func HaveTSIBit(bit emv.TSIBit) types.GomegaMatcher { return tsiMatcher([]emv.TSIBit{bit}, false) }
 
 // HaveExactTSI succeeds when the outcome's TSI has exactly bits set.
-func HaveExactTSI(bits ...emv.TSIBit) types.GomegaMatcher {
-	return tsiMatcher{bits: bits, exact: true}
-}
+func HaveExactTSI(bits ...emv.TSIBit) types.GomegaMatcher { return tsiMatcher(bits, true) }
 
-func tsiOf(actual any) (emv.TSI, error) {
-	if t, ok := actual.(emv.TSI); ok {
-		return t, nil
+func tvrMatcher(bits []emv.TVRBit, exact bool) bitMatcher[emv.TVRBit] {
+	return bitMatcher[emv.TVRBit]{
+		field: "TVR", bits: bits, exact: exact,
+		of: func(actual any) ([]byte, []emv.TVRBit, error) {
+			t, ok := actual.(emv.TVR)
+			if !ok {
+				o, err := outcomeOf(actual)
+				if err != nil {
+					return nil, nil, err
+				}
+				t = o.TVR
+			}
+			return t[:], t.Bits(), nil
+		},
+		build: func(bits []emv.TVRBit) []byte {
+			var t emv.TVR
+			t.Set(bits...)
+			return t[:]
+		},
 	}
-	o, err := outcomeOf(actual)
-	return o.TSI, err
 }
 
-func (m tsiMatcher) want() emv.TSI {
-	var t emv.TSI
-	t.Set(m.bits...)
-	return t
+func tsiMatcher(bits []emv.TSIBit, exact bool) bitMatcher[emv.TSIBit] {
+	return bitMatcher[emv.TSIBit]{
+		field: "TSI", bits: bits, exact: exact,
+		of: func(actual any) ([]byte, []emv.TSIBit, error) {
+			t, ok := actual.(emv.TSI)
+			if !ok {
+				o, err := outcomeOf(actual)
+				if err != nil {
+					return nil, nil, err
+				}
+				t = o.TSI
+			}
+			return t[:], t.Bits(), nil
+		},
+		build: func(bits []emv.TSIBit) []byte {
+			var t emv.TSI
+			t.Set(bits...)
+			return t[:]
+		},
+	}
 }
 
-func (m tsiMatcher) Match(actual any) (bool, error) {
-	got, err := tsiOf(actual)
+func (m bitMatcher[B]) Match(actual any) (bool, error) {
+	raw, set, err := m.of(actual)
 	if err != nil {
 		return false, err
 	}
 	if m.exact {
-		return got == m.want(), nil
+		return string(raw) == string(m.build(m.bits)), nil
 	}
-	for _, b := range m.bits {
-		if !got.Has(b) {
-			return false, nil
-		}
-	}
-	return true, nil
+	missing, _ := diffBits(m.bits, set)
+	return len(missing) == 0, nil
 }
 
-func (m tsiMatcher) FailureMessage(actual any) string {
-	got, _ := tsiOf(actual)
-	want := m.want()
-	missing, extra := diffBits(want.Bits(), got.Bits())
+func (m bitMatcher[B]) FailureMessage(actual any) string {
+	raw, set, _ := m.of(actual)
 	var b strings.Builder
 	if m.exact {
-		fmt.Fprintf(&b, "Expected TSI %X [%s]\n\tgot TSI %X [%s]", want[:], names(want.Bits()), got[:], names(got.Bits()))
+		missing, extra := diffBits(m.bits, set)
+		fmt.Fprintf(&b, "Expected %s %X [%s]\n\tgot %s %X [%s]", m.field, m.build(m.bits), names(m.bits), m.field, raw, names(set))
 		writeDiff(&b, missing, extra)
 	} else {
-		fmt.Fprintf(&b, "Expected TSI bit %q to be set\n\tgot TSI %X [%s]", names(m.bits), got[:], names(got.Bits()))
+		fmt.Fprintf(&b, "Expected %s bit %q to be set\n\tgot %s %X [%s]", m.field, names(m.bits), m.field, raw, names(set))
 	}
 	return b.String()
 }
 
-func (m tsiMatcher) NegatedFailureMessage(actual any) string {
-	got, _ := tsiOf(actual)
-	return fmt.Sprintf("Expected TSI not to have [%s]\n\tgot TSI %X [%s]", names(m.bits), got[:], names(got.Bits()))
+func (m bitMatcher[B]) NegatedFailureMessage(actual any) string {
+	raw, set, _ := m.of(actual)
+	return fmt.Sprintf("Expected %s not to have [%s]\n\tgot %s %X [%s]", m.field, names(m.bits), m.field, raw, names(set))
 }
 
 // diffBits returns the bits of want missing from got and those of got not
