@@ -89,10 +89,13 @@ func (b *bench) again() terminal.Outcome {
 	if b.holder != nil {
 		opts = append(opts, terminal.WithCardholder(b.holder))
 	}
+	rec, traceOpt := apduTrace()
+	opts = append(opts, traceOpt)
 	k, err := terminal.NewKernel(b.cfg, opts...)
 	Expect(err).NotTo(HaveOccurred())
 	b.card.Reset()
 	o, err := k.Purchase(context.Background(), b.card, b.tx)
+	recordTranscript(rec) // before any assertion: a failed spec needs it most
 	Expect(err).NotTo(HaveOccurred(), "no transport failure: %s", o)
 	record(o)
 	return o

@@ -7,7 +7,8 @@
 // exact TVR and TSI with the matchers of scenarios/match, cites the EMV
 // clause beside each expectation and records its evidence with
 // AddReportEntry: outcome, TVR and TSI by name, CVM Results, cryptogram
-// types — the PAN masked, never a PIN or a key.
+// types and the APDU transcript from harness/trace — the PAN masked,
+// never a PIN, track data or a key.
 //
 // Cards are profiles of fixtures/cards, edited per spec (ODA variant from
 // the pki catalogue, dates, AUC, CVM list, IACs, offline limits) before the
