@@ -1,8 +1,11 @@
 package scenarios_test
 
 import (
+	"bytes"
 	"flag"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/paylab/paylab/emulators/card"
+	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/reports"
 	_ "github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
@@ -20,6 +25,38 @@ var (
 	benchName = flag.String("paylab.bench", "emulated", "bench the suite runs on")
 	runID     = flag.String("paylab.run-id", "", "run ID stamped into the report (default: from the time)")
 )
+
+// expectNoFullPAN fails the run when any file of the report folder holds
+// the full PAN of a card profile the suite used (DESIGN.md: at most the
+// first six and last four digits, everywhere).
+func expectNoFullPAN(dir string) {
+	names, err := card.Profiles()
+	Expect(err).NotTo(HaveOccurred())
+	// The EMV.CRY specs' PANs: the test PKI card and the published vectors'.
+	pans := []string{"4761739001010010", "1234567890123456"}
+	for _, n := range names {
+		p, err := card.LoadProfile(n)
+		Expect(err).NotTo(HaveOccurred())
+		for _, a := range p.Apps {
+			pans = append(pans, a.PAN)
+		}
+	}
+	Expect(pans).NotTo(BeEmpty())
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, pan := range pans {
+			Expect(bytes.Contains(b, []byte(pan))).To(BeFalse(), "%s holds a full PAN (%s)", filepath.Base(path), emv.MaskPAN(pan))
+		}
+		return nil
+	})
+	Expect(err).NotTo(HaveOccurred())
+}
 
 func TestScenarios(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -57,4 +94,5 @@ var _ = ReportAfterSuite("paylab certification report", func(r Report) {
 	back, err := reports.ReadJSON(dir)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(back.Cases).To(HaveLen(len(run.Cases)))
+	expectNoFullPAN(dir)
 })
