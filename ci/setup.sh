@@ -2,9 +2,14 @@
 # Installs, from Debian's packages, what `make demo` and `make test` need and
 # is missing, and starts the services they use. Safe to run again: it only
 # acts on what is absent. Run as root on Debian (CI and a fresh lab machine).
+#
+# Each capability keeps its packages and its service start-up in its own
+# file under ci/setup.d/ (sourced in name order): PACKAGES lists Debian
+# packages, and a start_<name> function, when defined, starts a service
+# after the packages are in.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 pkg_missing() { ! dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
@@ -13,8 +18,16 @@ if ! have go; then
 	exit 1
 fi
 
-# Packages the harness needs today; later capabilities add theirs here.
-for p in git ca-certificates; do
+PACKAGES=(git ca-certificates)
+STARTERS=()
+for f in ci/setup.d/*.sh; do
+	[[ -e $f ]] || continue
+	# shellcheck source=/dev/null
+	source "$f"
+done
+
+need=()
+for p in "${PACKAGES[@]}"; do
 	pkg_missing "$p" && need+=("$p")
 done
 
@@ -25,6 +38,10 @@ if ((${#need[@]})); then
 	fi
 	echo "ci/setup.sh: installing ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${need[@]}"
+	apt-get update -qq || true
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+for s in "${STARTERS[@]}"; do
+	"$s"
+done
