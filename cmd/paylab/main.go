@@ -49,7 +49,8 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newEMVCmd(), newPKICmd(), newISO8583Cmd(), newRunCmd(), newReportCmd())
+	root.AddCommand(newEMVCmd(), newPKICmd(), newISO8583Cmd(), newRunCmd(), newReportCmd(),
+		newDevicesCmd(), newEmulateCmd(), newHostsCmd(), newBenchCmd())
 	return root
 }
 
