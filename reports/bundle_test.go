@@ -38,7 +38,7 @@ func newBundle(t *testing.T, key ed25519.PrivateKey) string {
 	if err := os.WriteFile(filepath.Join(dir, "evidence", "EMV.CRY.ARQC.001.apdu"), []byte("00A4040007A0000000031010\n6F1A840E315041592E5359532E4444463031A5088801025F2D02656E9000\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reports.WriteRun(dir, run, r); err != nil {
+	if _, err := reports.WriteRun(dir, run); err != nil {
 		t.Fatal(err)
 	}
 	if key != nil {
@@ -96,7 +96,7 @@ func TestVerifyIntact(t *testing.T) {
 				t.Errorf("%s: Verify with key = %v", name, err)
 			}
 		}
-		want := []string{reports.JSONFile, reports.ManifestFile, "evidence/EMV.CRY.ARQC.001.apdu", reports.JUnitFile}
+		want := []string{reports.JSONFile, reports.ManifestFile, "evidence/EMV.CRY.ARQC.001.apdu", reports.JUnitFile, reports.HTMLFile}
 		if key != nil {
 			want = append(want, reports.SignatureFile)
 		}
@@ -193,7 +193,7 @@ func TestVerifyMissingAndAddedFiles(t *testing.T) {
 		t.Errorf("deleted: Verify = %v", ie)
 	}
 
-	for _, added := range []string{"zz.txt", "evidence/extra.apdu", ".hidden", "report.html"} {
+	for _, added := range []string{"zz.txt", "evidence/extra.apdu", ".hidden", reports.ScreenshotFile} {
 		dir := newBundle(t, nil)
 		p := filepath.Join(dir, filepath.FromSlash(added))
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {

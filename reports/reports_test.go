@@ -91,7 +91,7 @@ func TestFromGinkgoAndWrite(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	paths, err := reports.WriteRun(dir, run, r)
+	paths, err := reports.WriteRun(dir, run)
 	if err != nil {
 		t.Fatal(err)
 	}

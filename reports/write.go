@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/onsi/ginkgo/v2/reporters"
-	"github.com/onsi/ginkgo/v2/types"
 )
 
 // Version is the harness version stamped into reports.
@@ -15,8 +12,10 @@ var Version = "0.1.0-dev"
 
 // File names inside a run folder.
 const (
-	JSONFile  = "report.json"
-	JUnitFile = "junit.xml"
+	JSONFile       = "report.json"
+	JUnitFile      = "junit.xml"
+	HTMLFile       = "report.html"
+	ScreenshotFile = "report.png" // written by reports/browser when Chromium is there
 )
 
 // WriteJSON writes the run as indented JSON to dir/report.json.
@@ -45,27 +44,30 @@ func ReadJSON(dir string) (Run, error) {
 	return run, nil
 }
 
-// WriteJUnit writes ginkgo's report as JUnit XML to dir/junit.xml.
-func WriteJUnit(dir string, r types.Report) (string, error) {
-	p := filepath.Join(dir, JUnitFile)
-	if err := reporters.GenerateJUnitReportWithConfig(r, p, reporters.JunitReportConfig{OmitLeafNodeType: true}); err != nil {
-		return "", fmt.Errorf("write junit: %w", err)
-	}
-	return p, nil
-}
-
-// WriteRun writes every report of a run into dir, creating it, and last
-// the bundle's MANIFEST.sha256 (see WriteManifest), so the folder verifies
-// as it was written. A writer added here goes before the manifest.
-func WriteRun(dir string, run Run, r types.Report) ([]string, error) {
+// WriteReports writes report.json, junit.xml and report.html into dir,
+// creating it, and returns their paths in that order. It writes no
+// manifest: call WriteManifest once every file of the bundle is there.
+func WriteReports(dir string, run Run) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report folder: %w", err)
 	}
-	j, err := WriteJSON(dir, run)
-	if err != nil {
-		return nil, err
+	run.summarise()
+	var paths []string
+	for _, w := range []func(string, Run) (string, error){WriteJSON, WriteJUnit, WriteHTML} {
+		p, err := w(dir, run)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
 	}
-	x, err := WriteJUnit(dir, r)
+	return paths, nil
+}
+
+// WriteRun writes every report of a run into dir (WriteReports) and last
+// the bundle's MANIFEST.sha256 (see WriteManifest), so the folder verifies
+// as it was written.
+func WriteRun(dir string, run Run) ([]string, error) {
+	paths, err := WriteReports(dir, run)
 	if err != nil {
 		return nil, err
 	}
@@ -73,5 +75,5 @@ func WriteRun(dir string, run Run, r types.Report) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{j, x, m}, nil
+	return append(paths, m), nil
 }

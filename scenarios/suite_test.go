@@ -89,7 +89,7 @@ var _ = ReportAfterSuite("paylab certification report", func(r Report) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	_, err := reports.WriteRun(dir, run, r)
+	_, err := reports.WriteRun(dir, run)
 	Expect(err).NotTo(HaveOccurred())
 	back, err := reports.ReadJSON(dir)
 	Expect(err).NotTo(HaveOccurred())

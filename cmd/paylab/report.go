@@ -119,7 +119,8 @@ func newReportMergeCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "merge --out DIR RUN_DIR...",
 		Short: "join the run folders of parallel processes or CI shards into one report",
-		Long: "merge reads each folder's report.json and writes the merged report.json and a new\n" +
+		Long: "merge reads each folder's report.json and writes the merged report.json, junit.xml,\n" +
+			"report.html and a new\n" +
 			"manifest into --out, which must be new or empty. A folder that has a manifest is\n" +
 			"verified first, so an altered shard is never laundered into a fresh bundle; a\n" +
 			"folder without one is merged with a warning (refused when --pubkey is given).\n" +
@@ -171,13 +172,12 @@ func newReportMergeCmd() *cobra.Command {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return fmt.Errorf("report merge: %w", err)
 			}
-			paths := []string{}
-			p, err := reports.WriteJSON(out, m)
+			paths, err := reports.WriteReports(out, m)
 			if err != nil {
 				return fmt.Errorf("report merge: %w", err)
 			}
-			paths = append(paths, p)
-			if p, err = reports.WriteManifest(out); err != nil {
+			p, err := reports.WriteManifest(out)
+			if err != nil {
 				return fmt.Errorf("report merge: %w", err)
 			}
 			paths = append(paths, p)

@@ -84,6 +84,8 @@ var edge = map[string]string{
 	"golang.org/x/sys/unix":                            "emulators/scanner",
 	"go.bug.st/serial/enumerator":                      "harness/device/serial",
 	"github.com/testcontainers/testcontainers-go/wait": "harness/bench",
+	"github.com/chromedp/chromedp":                     "reports/browser",
+	"github.com/chromedp/cdproto":                      "reports/browser",
 }
 
 // codecs are pure: no files, no network, no processes.
