@@ -1,11 +1,10 @@
 package issuer
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"crypto/cipher"
+	"crypto/des"
 	"net"
-	"strconv"
+	"sort"
 	"sync"
 	"time"
 
@@ -13,16 +12,22 @@ import (
 	"github.com/paylab/paylab/harness/iso8583"
 )
 
-// Response codes (ISO 8583:1987, DE 39).
+// Response codes (ISO 8583:1987, DE 39) the issuer answers with.
 const (
 	Approved          = "00"
-	DoNotHonour       = "05"
-	InvalidCard       = "14"
+	DoNotHonour       = "05" // ARQC does not verify (EMV Book 2, 8.1)
+	InvalidTxn        = "12"
+	InvalidAmount     = "13"
+	InvalidCard       = "14" // no such account
+	NoRecord          = "25" // refund or void of an unknown original
+	FormatError       = "30"
 	InsufficientFunds = "51"
 	ExpiredCard       = "54"
-	NotPermitted      = "57"
+	IncorrectPIN      = "55"
+	NotPermitted      = "57" // blocked, lost or stolen
 	ExceedsLimit      = "61"
 	IssuerUnavailable = "91"
+	Duplicate         = "94"
 )
 
 // Status is an account's state.
@@ -37,65 +42,126 @@ const (
 	Expired Status = "expired"
 )
 
-// Account is one card account. Amounts are in minor units.
+// Account is one card account. Amounts are in minor units of the issuer's
+// currency.
 type Account struct {
 	PAN     string
 	Balance int64
 	Status  Status
 	// TxnLimit bounds one transaction's amount; zero means no limit.
 	TxnLimit int64
+	// DailyLimit bounds the approved debits and holds of one UTC day, net of
+	// reversals; zero means no limit.
+	DailyLimit int64
+	// Expiry YYMM: the account is expired after that month; "" = not checked.
+	Expiry string
+	// PIN is the online PIN (TEST DATA) a DE 52 PIN block must carry; ""
+	// means no online PIN check.
+	PIN string
 }
-
-// Fault is a misbehaviour applied to every request while set.
-type Fault struct {
-	Delay      time.Duration // wait before answering
-	NoResponse bool          // read the request, never answer
-	Drop       bool          // close the connection on a request
-	Malformed  bool          // answer with bytes that are not ISO 8583
-}
-
-// Verifier checks a request's DE 55 (ARQC) and returns a response code
-// ("" to let the account decide) and the DE 55 to answer with (ARPC).
-type Verifier func(pan string, de55 []emv.TLV) (rc string, resp []emv.TLV, err error)
 
 // Option configures an Issuer.
 type Option func(*Issuer)
 
-// WithAccounts adds accounts.
+// WithAccounts adds accounts (a PAN given twice keeps the last).
 func WithAccounts(accts ...Account) Option {
 	return func(is *Issuer) {
 		for _, a := range accts {
-			a := a
-			is.accounts[a.PAN] = &a
+			is.accounts[a.PAN] = &account{Account: a}
 		}
 	}
 }
 
-// WithVerifier sets the ARQC verifier.
+// WithVerifier replaces the built-in ARQC check (card keys) with v.
 func WithVerifier(v Verifier) Option { return func(is *Issuer) { is.verify = v } }
 
-// WithFault sets the initial fault.
-func WithFault(f Fault) Option { return func(is *Issuer) { is.fault = f } }
+// WithFault sets the initial fault (see SetFault).
+func WithFault(f Fault) Option { return func(is *Issuer) { is.faults.set(f) } }
 
-type txnKey struct{ stan, tid, rrn string }
-
-type txn struct {
-	pan      string
-	amount   int64
-	resp     []byte // the packed answer
-	approved bool
-	reversed bool
+// WithCardKeys adds the keys that verify ARQCs of card applications.
+func WithCardKeys(keys ...CardKeys) Option {
+	return func(is *Issuer) { is.keys.add(keys...) }
 }
 
-// Issuer is the issuer host.
+// WithBINs adds BIN ranges: their scheme and default keys.
+func WithBINs(bins ...BIN) Option {
+	return func(is *Issuer) { is.bins = append(is.bins, bins...) }
+}
+
+// WithScripts adds issuer script rules.
+func WithScripts(rules ...ScriptRule) Option {
+	return func(is *Issuer) { is.scripts = append(is.scripts, rules...) }
+}
+
+// WithPINKey sets the TEST KEY (triple DES, 16 or 24 bytes) under which
+// DE 52 carries ISO 9564-1 format 0 PIN blocks. A key of another length
+// leaves PIN blocks unverifiable (answered 55).
+func WithPINKey(key []byte) Option {
+	return func(is *Issuer) {
+		is.pinKey = nil
+		if len(key) == 16 {
+			key = append(append([]byte{}, key...), key[:8]...)
+		}
+		if b, err := des.NewTripleDESCipher(key); err == nil {
+			is.pinKey = b
+		}
+	}
+}
+
+// WithCurrency sets the accounts' currency (ISO 4217 numeric); default 978.
+func WithCurrency(code string) Option { return func(is *Issuer) { is.currency = code } }
+
+// WithClock sets the clock used for daily limits, expiry and timestamps.
+func WithClock(now func() time.Time) Option { return func(is *Issuer) { is.now = now } }
+
+// WithConfig applies a configuration: currency, PIN key, BINs, accounts,
+// card keys and script rules.
+func WithConfig(cfg *Config) Option {
+	return func(is *Issuer) {
+		if cfg.Currency != "" {
+			WithCurrency(cfg.Currency)(is)
+		}
+		if cfg.PINKey != nil {
+			WithPINKey(cfg.PINKey)(is)
+		}
+		WithBINs(cfg.BINs...)(is)
+		WithAccounts(cfg.Accounts...)(is)
+		WithCardKeys(cfg.Cards...)(is)
+		WithScripts(cfg.Scripts...)(is)
+	}
+}
+
+// account is an Account with its run-time state.
+type account struct {
+	Account
+	scheme string
+	held   int64 // open authorisation holds
+	day    int32 // the UTC day spent counts
+	spent  int64
+}
+
+// Issuer is the issuer host. Its methods are safe for concurrent use.
 type Issuer struct {
 	mu       sync.Mutex
-	accounts map[string]*Account
-	txns     map[txnKey]*txn
-	fault    Fault
+	accounts map[string]*account
+	txns     map[string]*txn // by DE 37 RRN
+	byOrig   map[origKey]*txn
+	order    []*txn
+	totals   map[string]*Totals
+	authSeq  uint32
+
+	currency string
+	pinKey   cipher.Block
+	keys     *keyring
+	bins     []BIN
+	scripts  []ScriptRule
 	verify   Verifier
-	dialect  *iso8583.Dialect
-	framing  iso8583.Framing
+	now      func() time.Time
+	faults   faultSet
+
+	dialect *iso8583.Dialect
+	framing iso8583.Framing
+	pool    sync.Pool // *iso8583.Message
 
 	lnMu   sync.Mutex
 	lns    []net.Listener
@@ -104,11 +170,17 @@ type Issuer struct {
 	closed bool
 }
 
-// New returns an issuer with the ISO 8583:1987 dialect.
+// New returns an issuer with the ISO 8583:1987 dialect and 2-byte binary
+// length framing, currency 978 and no accounts.
 func New(opts ...Option) *Issuer {
 	is := &Issuer{
-		accounts: map[string]*Account{},
-		txns:     map[txnKey]*txn{},
+		accounts: map[string]*account{},
+		txns:     map[string]*txn{},
+		byOrig:   map[origKey]*txn{},
+		totals:   map[string]*Totals{},
+		currency: "978",
+		keys:     newKeyring(),
+		now:      time.Now,
 		dialect:  iso8583.ISO1987,
 		framing:  iso8583.DefaultFraming,
 		conns:    map[net.Conn]struct{}{},
@@ -116,13 +188,35 @@ func New(opts ...Option) *Issuer {
 	for _, o := range opts {
 		o(is)
 	}
+	is.keys.bins = is.bins
+	for _, a := range is.accounts {
+		a.scheme = is.schemeOf(a.PAN)
+	}
+	is.pool.New = func() any { return iso8583.NewMessage(is.dialect, 0) }
 	return is
 }
 
-// SetFault changes the fault at run time; the zero Fault clears it.
-func (is *Issuer) SetFault(f Fault) { is.mu.Lock(); is.fault = f; is.mu.Unlock() }
+func (is *Issuer) schemeOf(pan string) string {
+	for _, b := range is.bins {
+		if b.Contains(pan) {
+			return b.Scheme
+		}
+	}
+	return ""
+}
 
-// Ledger returns a snapshot of the balances by PAN.
+// SetFault replaces every fault with f; the zero Fault clears them.
+func (is *Issuer) SetFault(f Fault) { is.faults.set(f) }
+
+// AddFault adds f to the faults in force; the first that matches a request
+// applies (see Fault for scoping by PAN, MTI and count).
+func (is *Issuer) AddFault(f Fault) { is.faults.add(f) }
+
+// FaultFor adds f for the requests of one PAN only.
+func (is *Issuer) FaultFor(pan string, f Fault) { f.PAN = pan; is.faults.add(f) }
+
+// Ledger returns a snapshot of the ledger balances by PAN (holds are not
+// deducted; see Holds and Available).
 func (is *Issuer) Ledger() map[string]int64 {
 	is.mu.Lock()
 	defer is.mu.Unlock()
@@ -133,231 +227,152 @@ func (is *Issuer) Ledger() map[string]int64 {
 	return out
 }
 
-// ListenAndServe listens on addr and serves until ctx ends.
-func (is *Issuer) ListenAndServe(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen issuer: %w", err)
-	}
-	go func() { <-ctx.Done(); ln.Close() }()
-	return is.Serve(ln)
-}
-
-// Serve accepts connections on ln, one goroutine each, until ln closes.
-func (is *Issuer) Serve(ln net.Listener) error {
-	is.lnMu.Lock()
-	if is.closed {
-		is.lnMu.Unlock()
-		ln.Close()
-		return net.ErrClosed
-	}
-	is.lns = append(is.lns, ln)
-	is.lnMu.Unlock()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("accept connection: %w", err)
-		}
-		is.lnMu.Lock()
-		if is.closed {
-			is.lnMu.Unlock()
-			c.Close()
-			return nil
-		}
-		is.conns[c] = struct{}{}
-		is.wg.Add(1)
-		is.lnMu.Unlock()
-		go is.serveConn(c)
-	}
-}
-
-// Close stops the listeners, closes the connections and waits for them.
-func (is *Issuer) Close() error {
-	is.lnMu.Lock()
-	is.closed = true
-	for _, ln := range is.lns {
-		ln.Close()
-	}
-	for c := range is.conns {
-		c.Close()
-	}
-	is.lnMu.Unlock()
-	is.wg.Wait()
-	return nil
-}
-
-func (is *Issuer) serveConn(c net.Conn) {
-	defer func() {
-		c.Close()
-		is.lnMu.Lock()
-		delete(is.conns, c)
-		is.lnMu.Unlock()
-		is.wg.Done()
-	}()
-	var wmu sync.Mutex
-	for {
-		fr, err := is.framing.Read(c)
-		if err != nil {
-			return
-		}
-		if len(fr.Message) == 0 {
-			continue // keep-alive
-		}
-		is.mu.Lock()
-		f := is.fault
-		is.mu.Unlock()
-		if f.Drop {
-			return
-		}
-		if f.NoResponse {
-			continue
-		}
-		var out []byte
-		if f.Malformed {
-			out = []byte("\xffnot iso 8583")
-		} else {
-			out, err = is.Handle(fr.Message)
-			if err != nil {
-				return // not even an MTI to answer: drop
-			}
-		}
-		if f.Delay > 0 {
-			time.Sleep(f.Delay)
-		}
-		wmu.Lock()
-		err = is.framing.Write(c, fr.TPDU, out)
-		wmu.Unlock()
-		if err != nil {
-			return
-		}
-	}
-}
-
-// echoed are the fields a response copies from its request.
-var echoed = []int{2, 3, 4, 7, 11, 12, 13, 14, 22, 32, 37, 41, 42, 49, 70}
-
-// Handle answers one packed request with one packed response. A request
-// that does not unpack gets an error; one whose MTI is known but whose
-// content is bad gets a 0x10 answer with response code 30 (format error).
-func (is *Issuer) Handle(req []byte) ([]byte, error) {
-	m, err := iso8583.Unpack(is.dialect, req)
-	if err != nil {
-		return nil, fmt.Errorf("unpack request: %w", err)
-	}
-	rmti, err := m.MTI.Response()
-	if err != nil {
-		return nil, fmt.Errorf("answer request: %w", err)
-	}
-	resp := iso8583.NewMessage(is.dialect, rmti)
-	for _, n := range echoed {
-		if v, ok := m.GetString(n); ok {
-			if err := resp.SetString(n, v); err != nil {
-				return nil, fmt.Errorf("copy field %d: %w", n, err)
-			}
-		}
-	}
-	switch m.MTI.Class() {
-	case 8:
-		resp.SetString(39, Approved)
-		return resp.Pack()
-	case 1, 2:
-		return is.authorise(m, resp)
-	case 4:
-		return is.reverse(m, resp)
-	}
-	resp.SetString(39, "12") // invalid transaction
-	return resp.Pack()
-}
-
-func keyOf(m *iso8583.Message) txnKey {
-	s, _ := m.GetString(11)
-	t, _ := m.GetString(41)
-	r, _ := m.GetString(37)
-	return txnKey{s, t, r}
-}
-
-func (is *Issuer) authorise(m, resp *iso8583.Message) ([]byte, error) {
-	k := keyOf(m)
-	pan, _ := m.GetString(2)
-	amt := int64(0)
-	if s, ok := m.GetString(4); ok {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			resp.SetString(39, "13") // invalid amount
-			return resp.Pack()
-		}
-		amt = v
-	}
+// Holds returns the open authorisation holds by PAN (accounts with none
+// are left out).
+func (is *Issuer) Holds() map[string]int64 {
 	is.mu.Lock()
 	defer is.mu.Unlock()
-	if t, ok := is.txns[k]; ok {
-		return t.resp, nil // duplicate: the first answer, no second debit
-	}
-	rc := Approved
-	a := is.accounts[pan]
-	switch {
-	case a == nil:
-		rc = InvalidCard
-	case a.Status == Expired:
-		rc = ExpiredCard
-	case a.Status != Active:
-		rc = NotPermitted
-	case a.TxnLimit > 0 && amt > a.TxnLimit:
-		rc = ExceedsLimit
-	case amt > a.Balance:
-		rc = InsufficientFunds
-	}
-	if rc == Approved && is.verify != nil {
-		var objs []emv.TLV
-		if m.Has(55) {
-			var err error
-			if objs, err = m.GetTLV(55); err != nil {
-				rc = DoNotHonour
-			}
-		}
-		if rc == Approved {
-			vrc, out, err := is.verify(pan, objs)
-			switch {
-			case err != nil:
-				rc = DoNotHonour
-			case vrc != "":
-				rc = vrc
-			}
-			if out != nil {
-				if err := resp.SetTLV(55, out); err != nil {
-					return nil, fmt.Errorf("set ARPC for %s: %w", emv.MaskPAN(pan), err)
-				}
-			}
+	out := map[string]int64{}
+	for p, a := range is.accounts {
+		if a.held != 0 {
+			out[p] = a.held
 		}
 	}
-	if rc == Approved {
-		a.Balance -= amt // hold on 0100, debit on 0200
-		resp.SetString(38, authCode(len(is.txns)))
-	}
-	resp.SetString(39, rc)
-	b, err := resp.Pack()
-	if err != nil {
-		return nil, fmt.Errorf("pack response for %s: %w", emv.MaskPAN(pan), err)
-	}
-	is.txns[k] = &txn{pan: pan, amount: amt, resp: b, approved: rc == Approved}
-	return b, nil
+	return out
 }
 
-func authCode(n int) string { return fmt.Sprintf("%06d", n+1) }
-
-func (is *Issuer) reverse(m, resp *iso8583.Message) ([]byte, error) {
-	k := keyOf(m)
+// Available returns the balance less the holds of pan's account.
+func (is *Issuer) Available(pan string) (int64, bool) {
 	is.mu.Lock()
-	if t, ok := is.txns[k]; ok && t.approved && !t.reversed {
-		t.reversed = true
-		if a := is.accounts[t.pan]; a != nil {
-			a.Balance += t.amount
+	defer is.mu.Unlock()
+	a, ok := is.accounts[pan]
+	if !ok {
+		return 0, false
+	}
+	return a.Balance - a.held, true
+}
+
+// Account returns a copy of pan's account as it is now.
+func (is *Issuer) Account(pan string) (Account, bool) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	a, ok := is.accounts[pan]
+	if !ok {
+		return Account{}, false
+	}
+	return a.Account, true
+}
+
+// Count is a number of transactions and their amount (minor units).
+type Count struct {
+	N      int
+	Amount int64
+}
+
+func (c *Count) add(amt int64, sign int) { c.N += sign; c.Amount += int64(sign) * amt }
+
+// Totals are the movements of a scheme that a settlement compares: debits
+// (purchases, completions and advices approved and not reversed), credits
+// (refunds approved and not reversed) and the open holds.
+type Totals struct {
+	Debits, Credits, Holds Count
+}
+
+// Totals returns the totals by scheme ("visa", "mastercard"; "" for PANs
+// outside every BIN range).
+func (is *Issuer) Totals() map[string]Totals {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	out := make(map[string]Totals, len(is.totals))
+	for s, t := range is.totals {
+		out[s] = *t
+	}
+	return out
+}
+
+// Kind is what a transaction did to the account.
+type Kind string
+
+// Transaction kinds.
+const (
+	KindHold       Kind = "hold"       // 0100 proc 00: authorisation hold
+	KindPurchase   Kind = "purchase"   // 0200 proc 00: debit
+	KindCompletion Kind = "completion" // 0200/0220 proc 00 with DE 62 orig= a hold
+	KindAdvice     Kind = "advice"     // 0220 proc 00: offline approved, debit
+	KindRefund     Kind = "refund"     // 0200/0220 proc 20: credit
+	KindVoid       Kind = "void"       // 0200 proc 02: the original reversed
+	KindBalance    Kind = "balance"    // proc 31: balance inquiry
+)
+
+// Transaction is the issuer's record of one request, keyed by its RRN.
+type Transaction struct {
+	Seq      int
+	RRN      string
+	MTI      string
+	Kind     Kind
+	PAN      string // full test PAN: mask it (emv.MaskPAN) before logging
+	Scheme   string
+	Amount   int64
+	RC       string
+	AuthCode string
+	ARQC     ARQCCheck
+	Reversed bool
+	Refunded int64  // refunds credited against this transaction
+	Orig     string // RRN of the original (refund, completion, void)
+	At       time.Time
+}
+
+// Approved reports DE 39 00.
+func (t Transaction) Approved() bool { return t.RC == Approved }
+
+func (t Transaction) String() string {
+	return t.MTI + " " + string(t.Kind) + " " + t.RRN + " " + emv.MaskPAN(t.PAN) + " rc " + t.RC + " ARQC " + t.ARQC.Result.String()
+}
+
+// Transactions returns every recorded transaction in arrival order.
+func (is *Issuer) Transactions() []Transaction {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	out := make([]Transaction, len(is.order))
+	for i, t := range is.order {
+		out[i] = t.snapshot()
+	}
+	return out
+}
+
+// Transaction returns the transaction of one RRN.
+func (is *Issuer) Transaction(rrn string) (Transaction, bool) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	t, ok := is.txns[rrn]
+	if !ok {
+		return Transaction{}, false
+	}
+	return t.snapshot(), true
+}
+
+// ARQCChecks returns the ARQC check of every transaction that had one, in
+// arrival order.
+func (is *Issuer) ARQCChecks() []ARQCCheck {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	var out []ARQCCheck
+	for _, t := range is.order {
+		if t.arqc.Result != ARQCNotChecked {
+			out = append(out, t.arqc)
 		}
 	}
-	is.mu.Unlock()
-	resp.SetString(39, Approved)
-	return resp.Pack()
+	return out
+}
+
+// PANs returns the account PANs, sorted.
+func (is *Issuer) PANs() []string {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	out := make([]string, 0, len(is.accounts))
+	for p := range is.accounts {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
