@@ -56,7 +56,7 @@ type LoadConfig struct {
 	Pool  int
 	// Amount of each authorisation in minor units (DefaultLoadAmount, 100).
 	Amount uint64
-	// DeclineEvery makes every n-th pool entry carry a corrupted ARQC, which
+	// DeclineEvery makes every n-th request carry a corrupted ARQC, which
 	// the issuer declines (05, do not honour); 0 makes none.
 	DeclineEvery int
 	// TerminalPrefix starts the terminal ids ("LD": LD000001, LD000002, ...).
@@ -123,9 +123,8 @@ func Milliseconds(d time.Duration) string { return fmt.Sprintf("%.2f", sinceMill
 
 // LoadPool precomputes n authorisation requests for c, each with its own
 // unpredictable number and ATC and a valid ARQC (EMV Book 2, 8.1.2: the
-// issuer recomputes it from the ICC master key derived from the IMK), every
-// declineEvery-th (when > 0) with the ARQC corrupted.
-func LoadPool(c LoadCard, n int, amount uint64, date time.Time, declineEvery int, seed uint64) ([]terminal.AuthRequest, error) {
+// issuer recomputes it from the ICC master key derived from the IMK).
+func LoadPool(c LoadCard, n int, amount uint64, date time.Time, seed uint64) ([]terminal.AuthRequest, error) {
 	v, err := cryptogram.VersionByNumber(c.CVN)
 	if err != nil {
 		return nil, fmt.Errorf("load pool: %w", err)
@@ -172,9 +171,6 @@ func LoadPool(c LoadCard, n int, amount uint64, date time.Time, declineEvery int
 		if err != nil {
 			return nil, fmt.Errorf("load pool for %s: %w", emv.MaskPAN(c.PAN), err)
 		}
-		if declineEvery > 0 && (i+1)%declineEvery == 0 {
-			ac[0] ^= 0xFF
-		}
 		d[emv.TagCryptogram] = ac
 		out[i] = terminal.AuthRequest{Data: d}
 	}
@@ -218,7 +214,7 @@ func Load(ctx context.Context, addr string, cfg LoadConfig) (LoadResult, error) 
 	}
 	var pool []terminal.AuthRequest
 	for i, c := range cfg.Cards {
-		p, err := LoadPool(c, cfg.Pool, cfg.Amount, time.Now().UTC(), cfg.DeclineEvery, uint64(i)+1)
+		p, err := LoadPool(c, cfg.Pool, cfg.Amount, time.Now().UTC(), uint64(i)+1)
 		if err != nil {
 			return LoadResult{}, fmt.Errorf("load: %w", err)
 		}
@@ -227,6 +223,18 @@ func Load(ctx context.Context, addr string, cfg LoadConfig) (LoadResult, error) 
 	// Interleave the cards' entries so that consecutive requests vary.
 	if len(cfg.Cards) > 1 {
 		rand.New(rand.NewPCG(1, 2)).Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	}
+	// The deliberate declines: the same requests with the ARQC corrupted.
+	bad := make([]terminal.AuthRequest, len(pool))
+	for i, r := range pool {
+		d := make(emv.TagValues, len(r.Data))
+		for k, v := range r.Data {
+			d[k] = v
+		}
+		ac := append([]byte(nil), d[emv.TagCryptogram]...)
+		ac[0] ^= 0xFF
+		d[emv.TagCryptogram] = ac
+		bad[i] = terminal.AuthRequest{Data: d}
 	}
 	links := make([]*Link, cfg.Conns)
 	defer func() {
@@ -285,6 +293,9 @@ func Load(ctx context.Context, addr string, cfg LoadConfig) (LoadResult, error) 
 					}
 				}
 				req := pool[int(n-1)%len(pool)]
+				if cfg.DeclineEvery > 0 && n%int64(cfg.DeclineEvery) == 0 {
+					req = bad[int(n-1)%len(pool)]
+				}
 				t0 := time.Now()
 				resp, err := l.Authorize(ctx, req)
 				t1 := time.Now()
