@@ -50,7 +50,7 @@ func TestHTMLSelfContained(t *testing.T) {
 		"ACS ACR39U 00 00", "3B6800000073C84013009000", "/dev/ttyACM0 @ 115200 baud", "05f9:4204", // device identities
 		"Enciphered PIN for offline verification (RSA ODE)", // 9F33 decoded
 		"terminal lacks 9F33 offline enciphered PIN",        // reason of a not-applicable case
-		"8000000000: SDA selected", "E800: ODA performed", // TVR, TSI
+		"8000000000: SDA selected", "E800: ODA performed",   // TVR, TSI
 		`data-verdict="not-applicable"`, `data-labels="flow:EMV.CT area:EMV.CT.ODA"`,
 		"476173******0010", // trace, masked
 		"66.7%",            // pass rate: 2 of the 3 that ran

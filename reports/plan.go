@@ -16,6 +16,9 @@ type PlanCase struct {
 	Title       string `yaml:"title"`
 	Requirement string `yaml:"requirement"` // the book and clause the case checks
 	Pass        string `yaml:"pass"`        // pass criteria
+	// Applies, when set, names the terminal capabilities the case needs;
+	// a terminal without them reports it as not applicable.
+	Applies *Applicability `yaml:"applies,omitempty"`
 }
 
 // planFile is the layout of one plan file: one flow and its cases.
@@ -60,6 +63,9 @@ func LoadPlan(fsys fs.FS, dir string) (Plan, error) {
 				return p, fmt.Errorf("load plan %s: case %s: not in flow %s", n, c.ID, f.Flow)
 			case c.Title == "" || c.Requirement == "" || c.Pass == "":
 				return p, fmt.Errorf("load plan %s: case %s: title, requirement and pass are required", n, c.ID)
+			}
+			if err := c.Applies.check(); err != nil {
+				return p, fmt.Errorf("load plan %s: case %s: %w", n, c.ID, err)
 			}
 			if _, dup := p.Cases[c.ID]; dup {
 				return p, fmt.Errorf("load plan %s: case %s: duplicate ID", n, c.ID)

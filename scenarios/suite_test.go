@@ -18,12 +18,15 @@ import (
 	"github.com/paylab/paylab/reports"
 	_ "github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
+	"github.com/paylab/paylab/scenarios/labels"
 )
 
 var (
 	reportDir = flag.String("paylab.report-dir", os.Getenv("PAYLAB_REPORT_DIR"), "folder to write report.json and junit.xml into (default: none kept)")
 	benchName = flag.String("paylab.bench", "emulated", "bench the suite runs on")
 	runID     = flag.String("paylab.run-id", "", "run ID stamped into the report (default: from the time)")
+	termFile  = flag.String("paylab.terminal", "", "terminal profile (fixtures/terminals format) that decides which plan cases apply (default: the embedded default profile)")
+	progress  = flag.String("paylab.progress", "", "file to append live progress events to (JSON lines; paylab run tails it)")
 )
 
 // expectNoFullPAN fails the run when any file of the report folder holds
@@ -63,12 +66,51 @@ func TestScenarios(t *testing.T) {
 	RunSpecs(t, "paylab scenarios")
 }
 
+// Applicability (DESIGN.md, Reports): a plan case whose `applies` the
+// terminal profile does not meet is skipped here, once for every spec, and
+// reported as not applicable with the reason.
+var _ = BeforeEach(func() {
+	labels.UseTerminalOnce(*termFile)
+	labels.SkipIfNotApplicable()
+})
+
+// Live progress for paylab run: one event per spec start and end.
+var progressOut *reports.ProgressWriter
+
+var _ = ReportBeforeSuite(func(r Report) {
+	if *progress == "" {
+		return
+	}
+	w, err := reports.OpenProgress(*progress)
+	Expect(err).NotTo(HaveOccurred())
+	progressOut = w
+	Expect(w.Write(reports.SuiteProgress(r))).To(Succeed())
+})
+
+var _ = ReportBeforeEach(func(s SpecReport) {
+	if e, ok := reports.SpecProgress(s, false); ok && progressOut != nil {
+		_ = progressOut.Write(e)
+	}
+})
+
+var _ = ReportAfterEach(func(s SpecReport) {
+	if e, ok := reports.SpecProgress(s, true); ok && progressOut != nil {
+		_ = progressOut.Write(e)
+	}
+})
+
 var _ = ReportAfterSuite("paylab certification report", func(r Report) {
 	id := *runID
 	if id == "" {
 		id = time.Now().UTC().Format("20060102T150405Z")
 	}
-	run := reports.FromGinkgo(id, reports.Bench{Name: *benchName, Hosts: "in-process"}, r)
+	labels.UseTerminalOnce(*termFile)
+	term, err := labels.Terminal()
+	Expect(err).NotTo(HaveOccurred())
+	plan, err := labels.Plan()
+	Expect(err).NotTo(HaveOccurred())
+	run := reports.FromGinkgo(id, reports.Bench{Name: *benchName, Hosts: "in-process", Terminal: term.Identity()}, r)
+	run.AnnotatePlan(plan)
 
 	// A plan ID names one case: two specs claiming one ID make the report
 	// ambiguous, and a spec without an ID cannot be mapped to a plan.
@@ -89,7 +131,7 @@ var _ = ReportAfterSuite("paylab certification report", func(r Report) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	_, err := reports.WriteRun(dir, run)
+	_, err = reports.WriteRun(dir, run)
 	Expect(err).NotTo(HaveOccurred())
 	back, err := reports.ReadJSON(dir)
 	Expect(err).NotTo(HaveOccurred())
