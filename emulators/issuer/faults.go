@@ -16,6 +16,9 @@ type Fault struct {
 	Drop       bool          // close the connection on the request, without processing it
 	Malformed  bool          // process, answer bytes that are not ISO 8583
 	WrongARPC  bool          // answer with a corrupted ARPC in DE 55 tag 91
+	// RC answers with this response code without processing, e.g. "91"
+	// (issuer or switch inoperative) or "96" (system malfunction).
+	RC string
 
 	// Scope: every field set must match.
 	PAN string // requests whose DE 2 is this PAN (reversals included when they carry DE 2)
@@ -29,7 +32,7 @@ type Fault struct {
 var ErrNoResponse = errors.New("issuer fault: no response")
 
 func (f *Fault) zero() bool {
-	return f.Delay == 0 && !f.NoResponse && !f.Drop && !f.Malformed && !f.WrongARPC
+	return f.Delay == 0 && !f.NoResponse && !f.Drop && !f.Malformed && !f.WrongARPC && f.RC == ""
 }
 
 type faultSet struct {

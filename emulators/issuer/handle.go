@@ -98,7 +98,7 @@ func (is *Issuer) handle(req []byte) ([]byte, Fault, error) {
 			return nil, f, nil
 		}
 	}
-	out, err := is.respond(m, uerr, f.WrongARPC)
+	out, err := is.respond(m, uerr, f)
 	if err != nil {
 		return nil, f, err
 	}
@@ -112,7 +112,7 @@ func (is *Issuer) handle(req []byte) ([]byte, Fault, error) {
 // 4.4: the response repeats the request's identifying data elements).
 var echoed = [...]int{2, 3, 4, 7, 11, 12, 13, 32, 37, 41, 42, 49, 70}
 
-func (is *Issuer) respond(m *iso8583.Message, uerr error, wrongARPC bool) ([]byte, error) {
+func (is *Issuer) respond(m *iso8583.Message, uerr error, f Fault) ([]byte, error) {
 	var me *iso8583.MTIError
 	if uerr != nil && errors.As(uerr, &me) {
 		return nil, fmt.Errorf("unpack request: %w", uerr)
@@ -133,12 +133,14 @@ func (is *Issuer) respond(m *iso8583.Message, uerr error, wrongARPC bool) ([]byt
 		}
 	}
 	rc := FormatError // a field did not unpack
-	if uerr == nil {
+	if f.RC != "" {
+		rc = f.RC
+	} else if uerr == nil {
 		switch m.MTI.Class() {
 		case iso8583.Class(8): // network management: echo, sign-on
 			rc = Approved
 		case iso8583.Class(1), iso8583.Class(2):
-			rc = is.financial(m, resp, wrongARPC)
+			rc = is.financial(m, resp, f.WrongARPC)
 		case iso8583.Class(4):
 			rc = is.reverse(m)
 		default:
