@@ -79,7 +79,7 @@ func newCardTxn(t *testing.T, profile string, amount int64) *cardTxn {
 		emv.TagCountryCode: {0x00, 0x56}, emv.TagTVR: make([]byte, 5), emv.TagCurrencyCode: {0x09, 0x78},
 		emv.TagTxnDate: {0x26, 0x11, 0x28}, emv.TagTxnType: {0x00},
 		emv.TagUN: {0xA1, byte(un >> 16), byte(un >> 8), byte(un)},
-		0x9F35: {0x22}, 0x9F34: {0x1F, 0x03, 0x02},
+		0x9F35:    {0x22}, 0x9F34: {0x1F, 0x03, 0x02},
 	}
 	aid := mustHex(t, ct.app.AID)
 	if _, sw := ct.send(emv.SelectByName(aid, false)); sw != emv.SWNoError {
