@@ -66,18 +66,30 @@ func cardFields(m *iso8583.Message, d emv.TagValues) error {
 		if len(v) != 3 {
 			return &DataError{Tag: tagExpiry, Reason: "want 3 bytes YYMMDD"}
 		}
-		errs = append(errs, m.SetString(14, fmt.Sprintf("%02X%02X", v[0], v[1])))
+		yymm, err := bcdDigits(tagExpiry, v[:2], 4)
+		if err != nil {
+			return err
+		}
+		errs = append(errs, m.SetString(14, yymm))
 	}
 	if v, ok := d[emv.TagPANSeq]; ok {
 		if len(v) != 1 || v[0]>>4 > 9 || v[0]&0xF > 9 {
 			return &DataError{Tag: emv.TagPANSeq, Reason: "want 1 byte n2"}
 		}
-		errs = append(errs, m.SetString(23, fmt.Sprintf("0%02X", v[0])))
+		errs = append(errs, m.SetBytes(23, []byte{'0', '0' + v[0]>>4, '0' + v[0]&0xF}))
 	}
 	if v, ok := d[tagTrack2Generic]; ok && len(v) > 0 {
-		t2 := strings.TrimRight(strings.ToUpper(fmt.Sprintf("%X", v)), "F")
-		t2 = strings.Replace(t2, "D", "=", 1)
-		errs = append(errs, m.SetString(35, t2))
+		t2 := make([]byte, 0, 2*len(v))
+		for _, b := range v {
+			t2 = append(t2, track2Char[b>>4], track2Char[b&0xF])
+		}
+		// The track 2 equivalent data is padded with F to whole bytes
+		// (EMV Book 3, Annex A); D is the field separator, "=" on the
+		// magnetic stripe (ISO/IEC 7813).
+		for len(t2) > 0 && t2[len(t2)-1] == 'F' {
+			t2 = t2[:len(t2)-1]
+		}
+		errs = append(errs, m.SetBytes(35, t2))
 	}
 	return errors.Join(errs...)
 }
@@ -91,18 +103,24 @@ type DataError struct {
 
 func (e *DataError) Error() string { return fmt.Sprintf("data object %X: %s", uint32(e.Tag), e.Reason) }
 
-// bcdDigits returns the n numeric digits of a BCD value (9F02 n12, 5F2A n3).
+// track2Char maps a nibble of 57 to its track 2 character.
+const track2Char = "0123456789:;<=>F"
+
+// bcdDigits returns the last n numeric digits of a BCD value (9F02 n12,
+// 5F2A n3, 5F24 YYMM).
 func bcdDigits(t emv.Tag, v []byte, n int) (string, error) {
-	s := fmt.Sprintf("%X", v)
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return "", &DataError{Tag: t, Reason: "not BCD"}
-		}
-	}
-	if len(s) < n {
+	if 2*len(v) < n {
 		return "", &DataError{Tag: t, Reason: "too short"}
 	}
-	return s[len(s)-n:], nil
+	s := make([]byte, 2*len(v))
+	for i, b := range v {
+		hi, lo := b>>4, b&0xF
+		if hi > 9 || lo > 9 {
+			return "", &DataError{Tag: t, Reason: "not BCD"}
+		}
+		s[2*i], s[2*i+1] = '0'+hi, '0'+lo
+	}
+	return string(s[len(s)-n:]), nil
 }
 
 // financial builds a 0100/0200/0220 from the kernel's data (host contract,

@@ -132,7 +132,7 @@ type Link struct {
 	dialMu sync.Mutex // one dial at a time
 
 	mu       sync.Mutex // guards the fields below
-	conn     net.Conn
+	conn     *wire
 	gen      uint64
 	pending  map[uint32]*call
 	closed   bool
@@ -236,7 +236,7 @@ func stanString(n uint32) string {
 
 // ensureConn returns the live connection, dialling (and signing on again)
 // when there is none.
-func (l *Link) ensureConn(ctx context.Context) (net.Conn, uint64, error) {
+func (l *Link) ensureConn(ctx context.Context) (*wire, uint64, error) {
 	if c, g, err := l.current(); c != nil || err != nil {
 		return c, g, err
 	}
@@ -247,13 +247,14 @@ func (l *Link) ensureConn(ctx context.Context) (net.Conn, uint64, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, l.cfg.timeout)
 	defer cancel()
-	c, err := l.cfg.dialer.DialContext(dctx, "tcp", l.addr)
+	nc, err := l.cfg.dialer.DialContext(dctx, "tcp", l.addr)
 	if err != nil {
 		return nil, 0, fmt.Errorf("dial acquirer %s: %w", l.addr, err)
 	}
-	if tc, ok := c.(*net.TCPConn); ok {
+	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	c := &wire{Conn: nc, framing: l.cfg.framing}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -278,7 +279,7 @@ func (l *Link) ensureConn(ctx context.Context) (net.Conn, uint64, error) {
 	return c, g, nil
 }
 
-func (l *Link) current() (net.Conn, uint64, error) {
+func (l *Link) current() (*wire, uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -289,9 +290,9 @@ func (l *Link) current() (net.Conn, uint64, error) {
 
 // readLoop delivers the answers of one connection until it fails, then
 // fails the calls still waiting on it.
-func (l *Link) readLoop(c net.Conn, g uint64) {
+func (l *Link) readLoop(c *wire, g uint64) {
 	defer l.wg.Done()
-	r := bufio.NewReaderSize(c, 32<<10)
+	r := bufio.NewReaderSize(c.Conn, 32<<10)
 	var err error
 	for {
 		var fr iso8583.Frame
@@ -335,13 +336,13 @@ func (l *Link) readLoop(c net.Conn, g uint64) {
 
 // deliver hands an answer to the request with its STAN, or answers a
 // host's own network management request.
-func (l *Link) deliver(c net.Conn, m *iso8583.Message) {
+func (l *Link) deliver(c *wire, m *iso8583.Message) {
 	if f := m.MTI.Function(); f%2 == 0 && m.MTI.Class() == 8 {
 		// The host's echo test (0800 301): answer 0810 DE 39 00.
 		if resp, err := answerNetMgmt(m); err == nil {
 			l.record(Sent, resp)
 			if b, err := resp.Pack(); err == nil {
-				_ = l.cfg.framing.Write(c, iso8583.TPDU{}, b)
+				_ = c.writeFrame(b)
 			}
 		}
 		return
@@ -408,7 +409,7 @@ func (l *Link) roundTrip(ctx context.Context, req *iso8583.Message, op string) (
 
 // exchange writes req on c and waits for the answer with its STAN, the
 // link's timeout or ctx, whichever ends first.
-func (l *Link) exchange(ctx context.Context, c net.Conn, g uint64, req *iso8583.Message, op string) (*iso8583.Message, error) {
+func (l *Link) exchange(ctx context.Context, c *wire, g uint64, req *iso8583.Message, op string) (*iso8583.Message, error) {
 	sb, _ := req.GetBytes(11)
 	stan, ok := parseSTAN(sb)
 	if !ok {
@@ -430,7 +431,7 @@ func (l *Link) exchange(ctx context.Context, c net.Conn, g uint64, req *iso8583.
 	l.pending[stan] = cl
 	l.mu.Unlock()
 	l.record(Sent, req)
-	if err := l.cfg.framing.Write(c, iso8583.TPDU{}, b); err != nil {
+	if err := c.writeFrame(b); err != nil {
 		l.forget(stan, cl)
 		c.Close() // the reader fails what else waits on it
 		return fail(true, fmt.Errorf("%w: %w", ErrNoResponse, err))
@@ -614,4 +615,58 @@ func (l *Link) TranscriptText() string {
 		}
 	}
 	return string(b)
+}
+
+// wire is one connection. Frames that several goroutines write while a
+// write is under way are coalesced into the next single write (one system
+// call for a burst of pipelined requests); a frame is never split or
+// interleaved with another.
+type wire struct {
+	net.Conn
+	framing iso8583.Framing
+
+	mu         sync.Mutex
+	buf, spare []byte
+	flushing   bool
+	err        error
+}
+
+// writeFrame frames msg and writes it, or leaves it to the goroutine
+// already writing, which takes it in its next write. A write error is
+// sticky: the connection is then closed and every later write fails.
+func (w *wire) writeFrame(msg []byte) error {
+	w.mu.Lock()
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	var err error
+	if w.buf, err = w.framing.Append(w.buf, iso8583.TPDU{}, msg); err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	if w.flushing {
+		w.mu.Unlock()
+		return nil
+	}
+	w.flushing = true
+	for len(w.buf) > 0 && w.err == nil {
+		b := w.buf
+		w.buf = w.spare[:0]
+		w.mu.Unlock()
+		_, werr := w.Conn.Write(b)
+		w.mu.Lock()
+		w.spare = b[:0]
+		if werr != nil {
+			w.err = &iso8583.FrameError{Op: "write", Err: werr}
+		}
+	}
+	w.flushing = false
+	err = w.err
+	w.mu.Unlock()
+	if err != nil {
+		w.Conn.Close()
+	}
+	return err
 }
