@@ -93,8 +93,7 @@ func (b *bench) again() terminal.Outcome {
 	opts = append(opts, traceOpt)
 	k, err := terminal.NewKernel(b.cfg, opts...)
 	Expect(err).NotTo(HaveOccurred())
-	b.card.Reset()
-	o, err := k.Purchase(context.Background(), b.card, b.tx)
+	o, err := k.Purchase(context.Background(), b.powerUp(), b.tx)
 	recordTranscript(rec) // before any assertion: a failed spec needs it most
 	Expect(err).NotTo(HaveOccurred(), "no transport failure: %s", o)
 	record(o)
