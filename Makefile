@@ -4,14 +4,14 @@ GO       ?= go
 FUZZTIME ?= 60s
 BIN      := bin
 
-.PHONY: demo test setup build lint vet unit fuzz bench pki clean
+.PHONY: demo test setup build lint vet unit suite-pcsc fuzz bench pki clean
 
 ## demo: run the scenario suite on the emulated bench and write the report
 demo: setup build
 	$(BIN)/paylab run --bench fixtures/benches/emulated.yaml --out reports/out
 
 ## test: every test (format, vet, unit, fuzz seed corpora, scenario suite)
-test: setup lint vet unit
+test: setup lint vet unit suite-pcsc
 
 setup:
 	@ci/setup.sh
@@ -29,6 +29,10 @@ vet:
 
 unit:
 	$(GO) test -count=1 ./...
+
+## suite-pcsc: the scenario suite with the card behind pcscd and vpcd (fixtures/benches/pcsc.yaml)
+suite-pcsc:
+	$(GO) test -count=1 ./scenarios -args -paylab.bench=pcsc
 
 ## fuzz: every FuzzXxx target for FUZZTIME each (make fuzz FUZZTIME=10s)
 fuzz:
