@@ -422,6 +422,9 @@ func (l *Link) exchange(ctx context.Context, c *wire, g uint64, req *iso8583.Mes
 	if err != nil {
 		return fail(false, fmt.Errorf("pack: %w", err))
 	}
+	if err := ctx.Err(); err != nil {
+		return fail(false, err)
+	}
 	cl := &call{mti: req.MTI, gen: g, ch: make(chan result, 1)}
 	l.mu.Lock()
 	if l.closed {
