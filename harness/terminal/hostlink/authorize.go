@@ -164,7 +164,7 @@ func (l *Link) financial(mti iso8583.MTI, d emv.TagValues, pinBlock []byte) (*is
 	if len(pinBlock) > 0 {
 		errs = append(errs, m.SetBytes(52, pinBlock))
 	}
-	var objs []emv.TLV
+	objs := make([]emv.TLV, 0, len(de55Tags))
 	for _, t := range de55Tags {
 		if v, ok := d[t]; ok {
 			objs = append(objs, emv.TLV{Tag: t, Value: v})
