@@ -123,7 +123,7 @@ func newIndex(size int) *index {
 	return ix
 }
 
-func (ix *index) keyShard(k *dupKey) *shard { return &ix.shards[k.hash()%64] }
+func (ix *index) keyShard(k *dupKey) *shard  { return &ix.shards[k.hash()%64] }
 func (ix *index) rrnShard(rrn string) *shard { return &ix.shards[strHash(rrn)%64] }
 
 // byKey returns the entry with k, or nil.
