@@ -256,6 +256,7 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 	var (
 		tx   map[emv.Tag][]byte
 		key  *cardKey
+		sk   []byte
 		chk  ARQCCheck
 		cust []emv.TLV // a custom Verifier's answer
 		crc  string
@@ -281,7 +282,7 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 				var err error
 				if key, err = is.keys.lookup(pan, psnOf(m, tx)); err == nil {
 					chk.Profile, chk.CVN = key.Profile, key.CVN
-					err = key.verifyARQC(tx)
+					sk, err = key.verifyARQC(tx)
 				}
 				chk.Result = ARQCVerified
 				if err != nil {
@@ -341,7 +342,7 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 	case cust != nil:
 		t.de55 = emv.Encode(cust...)
 	case key != nil:
-		iad, err := key.issuerAuthData(tx, t.rc, wrongARPC)
+		iad, err := key.issuerAuthData(tx, sk, t.rc, wrongARPC)
 		if err == nil {
 			objs := []emv.TLV{{Tag: 0x91, Value: iad}}
 			if chk.Result == ARQCVerified {

@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"sync"
@@ -180,9 +181,28 @@ var psnStrings = func() (t [100]string) {
 	return
 }()
 
-// verifyARQC recomputes the ARQC (EMV Book 2, 8.1) with the card's keys.
-func (k *cardKey) verifyARQC(tx map[emv.Tag][]byte) error {
-	return k.version.VerifyARQC(k.icc.AC, tx, tx[emv.TagCryptogram])
+// verifyARQC recomputes the ARQC (EMV Book 2, 8.1) with the card's keys,
+// as Version.VerifyARQC does, and returns the AC session key for the ARPC
+// (also on a mismatch) so that it is derived once per transaction.
+func (k *cardKey) verifyARQC(tx map[emv.Tag][]byte) ([]byte, error) {
+	v := k.version
+	data, err := v.Data(tx)
+	if err != nil {
+		return nil, fmt.Errorf("verify ARQC: %w", err)
+	}
+	sk, err := v.SessionKey(k.icc.AC, tx)
+	if err != nil {
+		return nil, fmt.Errorf("verify ARQC: %w", err)
+	}
+	want, err := cryptogram.MAC(cryptogram.MACAlgorithm3, v.Padding, sk, data)
+	if err != nil {
+		return nil, fmt.Errorf("verify ARQC: %w", err)
+	}
+	got := tx[emv.TagCryptogram]
+	if subtle.ConstantTimeCompare(want, got) != 1 {
+		return sk, &cryptogram.MismatchError{What: "ARQC", Got: append([]byte{}, got...), Expected: want}
+	}
+	return sk, nil
 }
 
 // csuApproved is the Card Status Update of an approval: byte 2 bit 8,
@@ -196,7 +216,7 @@ var (
 // issuerAuthData is tag 91 (EMV Book 2, 8.2): ARPC method 1, ARPC (8) ||
 // ARC (2), with the ARC the response code; or method 2, ARPC (4) || CSU (4).
 // wrong corrupts the ARPC (a fault: issuer authentication must fail).
-func (k *cardKey) issuerAuthData(tx map[emv.Tag][]byte, rc string, wrong bool) ([]byte, error) {
+func (k *cardKey) issuerAuthData(tx map[emv.Tag][]byte, sk []byte, rc string, wrong bool) ([]byte, error) {
 	in := cryptogram.ARPCInput{ARQC: tx[emv.TagCryptogram], ATC: tx[emv.TagATC]}
 	var tail []byte
 	if k.version.ARPCMethod == 2 {
@@ -209,7 +229,15 @@ func (k *cardKey) issuerAuthData(tx map[emv.Tag][]byte, rc string, wrong bool) (
 		in.ARC = []byte(rc)
 		tail = in.ARC
 	}
-	arpc, err := k.version.ARPC(k.icc.AC, in)
+	var arpc []byte
+	var err error
+	v := k.version
+	if sk != nil && v.ARPCMethod == 2 && v.ARPCWithSessionKey && v.SessionKeyMethod == cryptogram.CommonSessionKey {
+		// The ARPC key is the AC session key just derived (Book 2, 8.2.2).
+		arpc, err = cryptogram.ARPC2(sk, in.ARQC, in.CSU, nil)
+	} else {
+		arpc, err = v.ARPC(k.icc.AC, in)
+	}
 	if err != nil {
 		return nil, err
 	}
