@@ -78,9 +78,6 @@ func TestIssuerEmulatorTimeoutReversal(t *testing.T) {
 	if rc(r) != "91" {
 		t.Fatalf("DE 39 %q, want 91", rc(r))
 	}
-	if got := is.Ledger()[visaPAN]; got != 10000-700 {
-		t.Fatalf("emulator ledger %d: the unanswered purchase was not processed", got)
-	}
 	is.SetFault(issuer.Fault{})
 	eventually(t, "reversal done", func() bool { return getTxn(t, j, str(r, 37)).Reversal == journal.ReversalDone })
 	if got := is.Ledger()[visaPAN]; got != 10000 {
