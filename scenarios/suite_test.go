@@ -16,6 +16,7 @@ import (
 	"github.com/paylab/paylab/emulators/card"
 	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/reports"
+	_ "github.com/paylab/paylab/scenarios/devices"
 	_ "github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
 	"github.com/paylab/paylab/scenarios/labels"
