@@ -133,3 +133,13 @@ func TestParseProfileKeysErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestErrReportsUnusableKeys(t *testing.T) {
+	if err := New(WithCardKeys(CardKeys{Profile: "x", PAN: "4761739001010119", CVN: 99})).Err(); err == nil || !strings.Contains(err.Error(), "card keys of x") {
+		t.Errorf("Err() = %v", err)
+	}
+	cfg, _ := LoadConfig("test-issuer")
+	if err := New(WithConfig(cfg)).Err(); err != nil {
+		t.Errorf("fixture keys: %v", err)
+	}
+}

@@ -45,6 +45,8 @@ type txn struct {
 	orig      *txn
 	day       int32
 	at        time.Time
+	okey      origKey
+	hasOkey   bool
 }
 
 func (t *txn) approved() bool { return t.rc == Approved }
@@ -363,9 +365,15 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 	}
 	is.txns[rrnKey] = t
 	if stan, ok := m.GetBytes(11); ok {
-		is.byOrig[makeOrigKey(stan, get(m, 7), get(m, 41))] = t
+		t.okey, t.hasOkey = makeOrigKey(stan, get(m, 7), get(m, 41)), true
+		is.byOrig[t.okey] = t
 	}
 	is.order = append(is.order, t)
+	if is.maxTxns > 0 && len(is.order) > is.maxTxns {
+		is.evict(is.order[0])
+		is.order[0] = nil
+		is.order = is.order[1:]
+	}
 	is.mu.Unlock()
 	return answer(resp, t)
 }
@@ -402,8 +410,8 @@ func (is *Issuer) decide(m *iso8583.Message, t *txn, a *account, advice, linked 
 		return InvalidCard
 	}
 	if advice {
-		if t.kind == KindAdvice && t.orig != nil && t.orig.kind == KindHold {
-			t.kind = KindCompletion
+		if o := t.orig; t.kind == KindAdvice && o != nil && o.kind == KindHold && o.pan == t.pan && o.approved() && !o.reversed && !o.completed {
+			t.kind = KindCompletion // completes the hold (releases it, debits)
 		}
 		return Approved // offline approved by the card (EMV Book 3, 10.8)
 	}
@@ -600,4 +608,15 @@ func (is *Issuer) reverse(m *iso8583.Message) string {
 func get(m *iso8583.Message, n int) []byte {
 	v, _ := m.GetBytes(n)
 	return v
+}
+
+// evict forgets the oldest transaction (WithMaxTransactions): a repeat or a
+// reversal of it is then unknown. It runs under is.mu.
+func (is *Issuer) evict(t *txn) {
+	if is.txns[t.rrn] == t {
+		delete(is.txns, t.rrn)
+	}
+	if t.hasOkey && is.byOrig[t.okey] == t {
+		delete(is.byOrig, t.okey)
+	}
 }

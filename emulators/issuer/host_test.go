@@ -624,3 +624,23 @@ func TestStartAddrAndContext(t *testing.T) {
 	}
 	t.Error("still listening after the context ended")
 }
+
+func TestMaxTransactionsForgetsTheOldest(t *testing.T) {
+	is := New(WithMaxTransactions(2), WithAccounts(Account{PAN: panOK, Balance: 1000, Status: Active}))
+	var rrns []string
+	for i := 0; i < 3; i++ {
+		rrns = append(rrns, newRRN())
+		m := msg(t, "0200", "000000", panOK, 10, rrns[i])
+		m.SetString(11, "00000"+string(rune('1'+i)))
+		b, _ := m.Pack()
+		if _, err := is.Handle(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := is.Transaction(rrns[0]); ok || len(is.Transactions()) != 2 || len(is.byOrig) != 2 {
+		t.Errorf("kept %d transactions, %d DE 90 keys", len(is.Transactions()), len(is.byOrig))
+	}
+	if tot := is.Totals()[""]; tot.Debits != (Count{3, 30}) || is.Ledger()[panOK] != 970 {
+		t.Errorf("totals %+v ledger %d", tot, is.Ledger()[panOK])
+	}
+}

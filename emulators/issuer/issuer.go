@@ -2,6 +2,7 @@ package issuer
 
 import (
 	"crypto/cipher"
+	"errors"
 	"crypto/des"
 	"net"
 	"sort"
@@ -108,6 +109,11 @@ func WithPINKey(key []byte) Option {
 	}
 }
 
+// WithMaxTransactions bounds the transactions remembered (for repeats,
+// reversals, refunds and Transactions) to the newest n, for long load runs;
+// 0, the default, keeps all. Totals and balances are never forgotten.
+func WithMaxTransactions(n int) Option { return func(is *Issuer) { is.maxTxns = n } }
+
 // WithCurrency sets the accounts' currency (ISO 4217 numeric); default 978.
 func WithCurrency(code string) Option { return func(is *Issuer) { is.currency = code } }
 
@@ -149,6 +155,7 @@ type Issuer struct {
 	order    []*txn
 	totals   map[string]*Totals
 	authSeq  uint32
+	maxTxns  int
 
 	currency string
 	pinKey   cipher.Block
@@ -203,6 +210,15 @@ func (is *Issuer) schemeOf(pan string) string {
 		}
 	}
 	return ""
+}
+
+// Err reports the card keys New could not use (an unknown cryptogram
+// version, a key of the wrong length); their ARQCs fail. LoadConfig has
+// already refused such keys, so this concerns hand-built CardKeys.
+func (is *Issuer) Err() error {
+	is.keys.mu.RLock()
+	defer is.keys.mu.RUnlock()
+	return errors.Join(is.keys.errs...)
 }
 
 // SetFault replaces every fault with f; the zero Fault clears them.

@@ -206,7 +206,8 @@ func (k *cardKey) verifyARQC(tx map[emv.Tag][]byte) ([]byte, error) {
 }
 
 // csuApproved is the Card Status Update of an approval: byte 2 bit 8,
-// "issuer approves online transaction" (EMV Book 3, Annex C7 CCD CSU;
+// "issuer approves online transaction" (EMV Book 3, Annex C, Common Core
+// Definitions, Card Status Update;
 // VIS 1.6). A decline sends all zeros.
 var (
 	csuApproved = []byte{0x00, 0x80, 0x00, 0x00}
