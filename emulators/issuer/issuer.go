@@ -2,8 +2,8 @@ package issuer
 
 import (
 	"crypto/cipher"
-	"errors"
 	"crypto/des"
+	"errors"
 	"net"
 	"sort"
 	"sync"
