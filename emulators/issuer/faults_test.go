@@ -15,7 +15,7 @@ func TestDelayIsPerRequestAndLateAnswerArrives(t *testing.T) {
 	is, addr := startIssuer(t)
 	cl := newClient(t, addr)
 	const slow, fast = "4761739001010119", "4761739001010127"
-	is.FaultFor(slow, Fault{Delay: 600 * time.Millisecond, Count: 1})
+	is.FaultFor(slow, Fault{Delay: 1200 * time.Millisecond, Count: 1})
 	t0 := time.Now()
 	late := cl.send(msg(t, "0200", "000000", slow, 100, newRRN()))
 	var fastAt time.Duration
@@ -32,13 +32,13 @@ func TestDelayIsPerRequestAndLateAnswerArrives(t *testing.T) {
 	}
 	select {
 	case r := <-late:
-		if at := time.Since(t0); at < 600*time.Millisecond || rcOf(r) != Approved {
+		if at := time.Since(t0); at < 1200*time.Millisecond || rcOf(r) != Approved {
 			t.Errorf("late answer %s after %v", rcOf(r), at)
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the late answer never came")
 	}
-	if fastAt > 500*time.Millisecond {
+	if fastAt > 1000*time.Millisecond {
 		t.Errorf("pipelined requests waited %v behind the delayed one", fastAt)
 	}
 }
@@ -133,5 +133,35 @@ func TestHandleAppliesFaults(t *testing.T) {
 	r, _ := msg(t, "0210", "000000", panOK, 1, newRRN()).Pack()
 	if _, err := is.Handle(r); err == nil {
 		t.Error("answered a response")
+	}
+}
+
+// The acquirer's timeout path (HOST.REV.003): the answer comes after the
+// acquirer gave up, the acquirer's 0400 reaches the issuer first and
+// restores the ledger; the late answer still arrives.
+func TestReversalOvertakesLateAnswer(t *testing.T) {
+	is, addr := startIssuer(t)
+	cl := newClient(t, addr)
+	const pan = "5413330089010020"
+	start := is.Ledger()[pan]
+	is.FaultFor(pan, Fault{Delay: 700 * time.Millisecond, MTI: "0200", Count: 1})
+	rrn := newRRN()
+	late := cl.send(msg(t, "0200", "000000", pan, 1500, rrn))
+	if r := cl.do(msg(t, "0400", "000000", pan, 1500, rrn)); rcOf(r) != Approved {
+		t.Fatalf("reversal: %s", rcOf(r))
+	}
+	if is.Ledger()[pan] != start {
+		t.Errorf("ledger %d after the reversal, want %d", is.Ledger()[pan], start)
+	}
+	select {
+	case r := <-late:
+		if rcOf(r) != Approved {
+			t.Errorf("late answer %s", rcOf(r))
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no late answer")
+	}
+	if tx, _ := is.Transaction(rrn); !tx.Reversed || is.Ledger()[pan] != start {
+		t.Errorf("after the late answer: reversed %t, ledger %d", tx.Reversed, is.Ledger()[pan])
 	}
 }
