@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/paylab/paylab/harness/emv"
@@ -159,6 +160,9 @@ func (is *Issuer) respond(m *iso8583.Message, uerr error, f Fault) ([]byte, erro
 	return out, nil
 }
 
+// txPool recycles the tag → value maps of DE 55.
+var txPool = sync.Pool{New: func() any { return make(map[emv.Tag][]byte, 32) }}
+
 // amountOf reads DE 4 (n12).
 func amountOf(v []byte) (int64, bool) {
 	if len(v) == 0 || len(v) > 18 {
@@ -268,7 +272,13 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 		if err != nil {
 			return FormatError
 		}
-		tx = emv.Flatten(objs)
+		tx = txPool.Get().(map[emv.Tag][]byte)
+		defer func() { clear(tx); txPool.Put(tx) }()
+		for _, o := range objs { // DE 55 is flat (host contract); the first of a tag counts
+			if _, dup := tx[o.Tag]; !dup {
+				tx[o.Tag] = o.Value
+			}
+		}
 		if !advice && isARQC(tx) {
 			if is.verify != nil {
 				var verr error
