@@ -160,6 +160,33 @@ func (is *Issuer) respond(m *iso8583.Message, uerr error, f Fault) ([]byte, erro
 	return out, nil
 }
 
+// panFromICC reads the PAN from DE 55 tag 5A (cn: BCD digits, F padding).
+func panFromICC(m *iso8583.Message) []byte {
+	objs, err := m.GetTLV(55)
+	if err != nil {
+		return nil
+	}
+	o, ok := emv.Find(objs, emv.TagPAN)
+	if !ok {
+		return nil
+	}
+	var pan []byte
+	for _, b := range o.Value {
+		for _, nib := range [2]byte{b >> 4, b & 0x0F} {
+			switch {
+			case nib <= 9:
+				pan = append(pan, '0'+nib)
+			case nib != 0xF:
+				return nil
+			}
+		}
+	}
+	if len(pan) < 12 || len(pan) > 19 {
+		return nil
+	}
+	return pan
+}
+
 // txPool recycles the tag → value maps of DE 55.
 var txPool = sync.Pool{New: func() any { return make(map[emv.Tag][]byte, 32) }}
 
@@ -232,7 +259,10 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 	}
 	panB, ok := m.GetBytes(2)
 	if !ok {
-		return FormatError
+		// No DE 2: the PAN of DE 55 tag 5A (cn, F-padded), if any.
+		if panB = panFromICC(m); panB == nil {
+			return FormatError
+		}
 	}
 	tt := string(proc[:2]) // constant strings: no allocation
 	var kind Kind

@@ -644,3 +644,20 @@ func TestMaxTransactionsForgetsTheOldest(t *testing.T) {
 		t.Errorf("totals %+v ledger %d", tot, is.Ledger()[panOK])
 	}
 }
+
+func TestPANFromICCWhenNoDE2(t *testing.T) {
+	is, addr := startIssuer(t)
+	cl := newClient(t, addr)
+	ct := newCardTxn(t, "mc-cda", 800)
+	m := msg(t, "0200", "000000", "", 800, newRRN())
+	pan := emv.PackCN(ct.app.PAN, 10)
+	m.SetTLV(55, append(ct.de55(), emv.TLV{Tag: emv.TagPAN, Value: pan}))
+	r := cl.do(m)
+	if rcOf(r) != Approved {
+		t.Fatalf("DE 39 %s", rcOf(r))
+	}
+	rrn, _ := r.GetString(37)
+	if tx, _ := is.Transaction(rrn); tx.PAN != ct.app.PAN || tx.ARQC.Result != ARQCVerified {
+		t.Errorf("transaction %v", tx)
+	}
+}
