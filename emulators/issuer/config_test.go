@@ -143,3 +143,14 @@ func TestErrReportsUnusableKeys(t *testing.T) {
 		t.Errorf("fixture keys: %v", err)
 	}
 }
+
+func TestWithProfiles(t *testing.T) {
+	is := New(WithProfiles("mc-dda", "nope"), WithAccounts(Account{PAN: "5413330089010012", Balance: 100, Status: Active}))
+	if err := is.Err(); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("Err() = %v", err)
+	}
+	k, err := is.keys.lookup("5413330089010012", "01")
+	if err != nil || k.CVN != 16 || k.Profile != "mc-dda" {
+		t.Errorf("lookup: %+v %v", k, err)
+	}
+}

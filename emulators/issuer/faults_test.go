@@ -165,3 +165,49 @@ func TestReversalOvertakesLateAnswer(t *testing.T) {
 		t.Errorf("after the late answer: reversed %t, ledger %d", tx.Reversed, is.Ledger()[pan])
 	}
 }
+
+// Pipelined purchases on several connections, half of them reversed (some
+// twice): the ledger and the totals agree with what was not reversed.
+func TestPipelinedLoadLedgerAndTotalsAgree(t *testing.T) {
+	is, addr := startIssuer(t)
+	const pan, per, conns = "4761739001010119", 50, 4
+	start := is.Ledger()[pan]
+	done := make(chan int64, conns)
+	for c := 0; c < conns; c++ {
+		go func() {
+			cl := newClient(t, addr)
+			var chans []<-chan *iso8583.Message
+			var rrns []string
+			for i := 0; i < per; i++ {
+				rrn := newRRN()
+				rrns = append(rrns, rrn)
+				chans = append(chans, cl.send(msg(t, "0200", "000000", pan, int64(i+1), rrn)))
+			}
+			var kept int64
+			for i, ch := range chans {
+				r := <-ch
+				if rcOf(r) != Approved {
+					t.Errorf("purchase %d: %s", i, rcOf(r))
+				}
+				if i%2 == 0 {
+					for k := 0; k < 1+i%3; k++ {
+						cl.do(msg(t, "0400", "000000", pan, int64(i+1), rrns[i]))
+					}
+				} else {
+					kept += int64(i + 1)
+				}
+			}
+			done <- kept
+		}()
+	}
+	var kept int64
+	for c := 0; c < conns; c++ {
+		kept += <-done
+	}
+	if got := is.Ledger()[pan]; got != start-kept {
+		t.Errorf("ledger %d, want %d", got, start-kept)
+	}
+	if tot := is.Totals()["visa"]; tot.Debits != (Count{conns * per / 2, kept}) {
+		t.Errorf("totals %+v, want %d debits of %d", tot.Debits, conns*per/2, kept)
+	}
+}

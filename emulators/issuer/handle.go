@@ -350,7 +350,7 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 		return answer(resp, t)
 	}
 	is.authSeq++
-	t := &txn{seq: len(is.order) + 1, rrn: rrnKey, mti: m.MTI, kind: kind, pan: pan, amount: amount, day: day, at: now}
+	t := &txn{seq: int(is.authSeq), rrn: rrnKey, mti: m.MTI, kind: kind, pan: pan, amount: amount, day: day, at: now}
 	a := is.accounts[pan]
 	t.acct = a
 	if a != nil {

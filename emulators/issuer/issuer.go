@@ -84,6 +84,25 @@ func WithCardKeys(keys ...CardKeys) Option {
 	return func(is *Issuer) { is.keys.add(keys...) }
 }
 
+// WithProfiles adds the card keys of the named profiles of fixtures/cards
+// (ProfileKeys), so that every application of those cards has its ARQC
+// checked with its own issuer master keys. A profile that does not load is
+// reported by Err.
+func WithProfiles(names ...string) Option {
+	return func(is *Issuer) {
+		for _, n := range names {
+			keys, err := ProfileKeys(n)
+			if err != nil {
+				is.keys.mu.Lock()
+				is.keys.errs = append(is.keys.errs, err)
+				is.keys.mu.Unlock()
+				continue
+			}
+			is.keys.add(keys...)
+		}
+	}
+}
+
 // WithBINs adds BIN ranges: their scheme and default keys.
 func WithBINs(bins ...BIN) Option {
 	return func(is *Issuer) { is.bins = append(is.bins, bins...) }
