@@ -17,7 +17,9 @@
 // the card profiles of fixtures/cards whose keys check ARQCs, a PIN key
 // (TEST KEY) and script rules; see fixtures/issuers/README.md. An emulator
 // does not import another, so the issuer reads the key part of a card
-// profile itself (ProfileKeys); emulators/card validates the whole profile.
+// profile itself (ProfileKeys, WithProfiles); emulators/card validates the
+// whole profile. A caller above both (harness/bench) may also build
+// CardKeys from a *card.Profile and pass them with WithCardKeys.
 //
 // # Messages
 //
@@ -82,7 +84,9 @@
 // before misbehaving (a reversal then restores the ledger), except under
 // Drop. A delayed answer is written by a timer when its delay ends — after
 // the acquirer's timeout if the test wants — and never holds up the other
-// requests pipelined on the connection.
+// requests pipelined on the connection. Requests of one connection are
+// processed in arrival order (a reversal never overtakes its original);
+// answers are coalesced into as few writes as possible.
 //
 // # Ledger
 //
