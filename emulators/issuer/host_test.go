@@ -661,3 +661,38 @@ func TestPANFromICCWhenNoDE2(t *testing.T) {
 		t.Errorf("transaction %v", tx)
 	}
 }
+
+func TestTransactionsSnapshotMasksPAN(t *testing.T) {
+	is, addr := startIssuer(t)
+	cl := newClient(t, addr)
+	const pan = "4761739001010119"
+	rrns := []string{newRRN(), newRRN(), newRRN()}
+	cl.do(msg(t, "0100", "000000", pan, 100, rrns[0]))
+	cl.do(msg(t, "0200", "000000", "4761739009029999", 100, rrns[1]))
+	ref := msg(t, "0200", "200000", pan, 100, rrns[2])
+	ref.SetString(62, "orig="+rrns[0])
+	cl.do(ref)
+	txs := is.Transactions()
+	if len(txs) != 3 {
+		t.Fatalf("%d transactions", len(txs))
+	}
+	want := []struct {
+		kind Kind
+		rc   string
+	}{{KindHold, Approved}, {KindPurchase, InvalidCard}, {KindRefund, NoRecord}} // a hold is not refundable
+	for i, w := range want {
+		tx := txs[i]
+		if tx.RRN != rrns[i] || tx.Kind != w.kind || tx.RC != w.rc || tx.Seq <= 0 || tx.At.IsZero() || tx.ARQC.Result != ARQCNotChecked {
+			t.Errorf("transaction %d: %+v", i, tx)
+		}
+		if s := tx.String(); strings.Contains(s, tx.PAN) || !strings.Contains(s, emv.MaskPAN(tx.PAN)) {
+			t.Errorf("String() does not mask the PAN: %s", s)
+		}
+	}
+	if txs[0].AuthCode == "" || txs[1].AuthCode != "" || txs[2].Orig != "" && txs[2].Orig != rrns[0] {
+		t.Errorf("auth codes %q %q, orig %q", txs[0].AuthCode, txs[1].AuthCode, txs[2].Orig)
+	}
+	if tot := is.Totals(); tot["visa"].Holds != (Count{1, 100}) {
+		t.Errorf("totals %+v", tot)
+	}
+}
