@@ -280,7 +280,10 @@ func (p *POS) send(ctx context.Context, m *iso8583.Message, op string, e *Journa
 	if err != nil {
 		e.State = StateFailed
 		var xe *ExchangeError
-		if errors.As(err, &xe) && xe.Sent && e.Kind != KindBalance {
+		// A refund whose answer did not come is reversed (it may have
+		// moved money); a balance inquiry moves none, and a void is
+		// itself a cancellation, which the merchant repeats instead.
+		if errors.As(err, &xe) && xe.Sent && e.Kind == KindRefund {
 			r := p.link.queueReversal(m, "", ReasonTimeout)
 			e.State, e.Reversal = StateReversed, r.MTI+" "+r.STAN
 		}
