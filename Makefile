@@ -8,7 +8,7 @@ BIN      := bin
 
 ## demo: run the scenario suite on the emulated bench and write the report
 demo: setup build
-	$(BIN)/paylab run --bench fixtures/benches/emulated.yaml --out reports/out
+	$(BIN)/paylab run --bench fixtures/benches/emulated.yaml --out reports/out --procs 2 --screenshot
 
 ## test: every test (format, vet, unit, fuzz seed corpora, scenario suite)
 test: setup lint vet unit suite-pcsc

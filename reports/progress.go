@@ -225,7 +225,7 @@ func (p *Progress) Line(now time.Time) string {
 		}
 	}
 	if left, ok := p.Left(now); ok && p.Done < p.Total {
-		s += " · ~" + roundLeft(left) + " left"
+		s += " · " + roundLeft(left) + " left"
 	}
 	return s
 }
@@ -235,8 +235,8 @@ func roundLeft(d time.Duration) string {
 	case d < time.Second:
 		return "<1s"
 	case d < time.Minute:
-		return d.Round(time.Second).String()
+		return "~" + d.Round(time.Second).String()
 	default:
-		return d.Round(10 * time.Second).String()
+		return "~" + d.Round(10*time.Second).String()
 	}
 }

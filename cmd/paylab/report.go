@@ -20,14 +20,15 @@ import (
 func newReportCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "report",
-		Short: "evidence integrity, shard merging and run comparison",
+		Short: "evidence integrity, shard merging, run comparison, scheme mapping and the browser check",
 		Long: "report works on run folders (reports/out/<run-id>/). A folder is an evidence bundle\n" +
 			"when it holds " + reports.ManifestFile + " (sha256sum format, so `sha256sum -c` checks it too)\n" +
 			"and, signed with a lab key, " + reports.SignatureFile + " (raw Ed25519 signature of the manifest).\n" +
 			"Lab keys are PEM files: PKCS #8 private key, PKIX public key (openssl genpkey -algorithm ed25519).",
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(newReportVerifyCmd(), newReportMergeCmd(), newReportDiffCmd(), newReportSignCmd(), newReportKeygenCmd())
+	c.AddCommand(newReportVerifyCmd(), newReportMergeCmd(), newReportDiffCmd(), newReportSignCmd(), newReportKeygenCmd(),
+		newReportScreenshotCmd(), newReportMapCmd())
 	return c
 }
 

@@ -28,7 +28,7 @@ func Find() (string, error) {
 	if p := os.Getenv("PAYLAB_CHROMIUM"); p != "" {
 		found, err := exec.LookPath(p)
 		if err != nil {
-			return "", fmt.Errorf("find browser: PAYLAB_CHROMIUM=%s: %w", p, err)
+			return "", fmt.Errorf("%w: PAYLAB_CHROMIUM=%s: %v", ErrNoBrowser, p, err)
 		}
 		return found, nil
 	}

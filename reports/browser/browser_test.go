@@ -107,8 +107,11 @@ func TestCheckCatchesBrokenPage(t *testing.T) {
 
 func TestCheckWithoutBrowser(t *testing.T) {
 	t.Setenv("PAYLAB_CHROMIUM", filepath.Join(t.TempDir(), "no-such-browser"))
-	_, err := browser.Check(context.Background(), "nowhere.html", browser.Options{})
-	if err == nil {
-		t.Fatal("Check without a browser or a page succeeded")
+	page, err := reports.WriteHTML(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := browser.Check(context.Background(), page, browser.Options{}); !errors.Is(err, browser.ErrNoBrowser) {
+		t.Fatalf("Check without a browser = %v, want ErrNoBrowser", err)
 	}
 }

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paylab/paylab/reports"
+)
+
+var (
+	suiteOnce sync.Once
+	suiteBin  string
+	suiteErr  error
+)
+
+// compiledSuite builds the scenario suite once for the run tests.
+func compiledSuite(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the scenario suite")
+	}
+	suiteOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "paylab-run-test-")
+		if err != nil {
+			suiteErr = err
+			return
+		}
+		suiteBin = filepath.Join(dir, "scenarios.test")
+		out, err := exec.Command("go", "test", "-c", "-o", suiteBin, "../../scenarios").CombinedOutput()
+		if err != nil {
+			suiteErr = err
+			suiteBin = string(out)
+		}
+	})
+	if suiteErr != nil {
+		t.Fatalf("build suite: %v\n%s", suiteErr, suiteBin)
+	}
+	return suiteBin
+}
+
+func runPaylab(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// runDir is the run folder `paylab run` printed.
+func runDir(t *testing.T, stdout string) string {
+	t.Helper()
+	for _, l := range strings.Split(stdout, "\n") {
+		if p, ok := strings.CutPrefix(l, "report: "); ok && strings.HasSuffix(p, reports.JSONFile) {
+			return filepath.Dir(p)
+		}
+	}
+	t.Fatalf("no report path printed:\n%s", stdout)
+	return ""
+}
+
+func verdicts(r reports.Run) map[string]reports.Verdict {
+	m := map[string]reports.Verdict{}
+	for _, c := range r.Cases {
+		m[c.PlanID] = c.Verdict
+	}
+	return m
+}
+
+// One process and two processes give the same cases and verdicts, the
+// terminal profile without offline enciphered PIN makes EMV.CT.CVM.001 not
+// applicable (and the run still passes), the mapping puts the scheme's IDs
+// beside paylab's, and the folder is a bundle that verifies.
+func TestRunOneAndTwoProcesses(t *testing.T) {
+	suite := compiledSuite(t)
+	out := t.TempDir()
+	common := []string{"run", "--suite", suite, "--bench", "../../fixtures/benches/emulated.yaml", "--out", out,
+		"--label-filter", "flow:EMV.CT", "--terminal", "../../scenarios/labels/testdata/terminals/no-offline-enciphered-pin.yaml",
+		"--mapping", "testdata/scheme-x.csv"}
+	var runs []reports.Run
+	for _, procs := range []string{"1", "2"} {
+		stdout, stderr, code := runPaylab(t, append(common, "--procs", procs)...)
+		if code != 0 {
+			t.Fatalf("procs %s: exit %d\n%s\n%s", procs, code, stdout, stderr)
+		}
+		for _, want := range []string{reports.HTMLFile, reports.JSONFile, reports.JUnitFile, reports.ManifestFile} {
+			if !strings.Contains(stdout, "report: ") || !strings.Contains(stdout, want) {
+				t.Errorf("procs %s: stdout lacks the path of %s:\n%s", procs, want, stdout)
+			}
+		}
+		if !strings.Contains(stderr, "cases ran in") || !strings.Contains(stderr, " passed") {
+			t.Errorf("procs %s: no progress on stderr:\n%s", procs, stderr)
+		}
+		dir := runDir(t, stdout)
+		if err := reports.Verify(dir, reports.VerifyOptions{}); err != nil {
+			t.Errorf("procs %s: %v", procs, err)
+		}
+		r, err := reports.ReadJSON(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+		var na reports.Case
+		for _, c := range r.Cases {
+			if c.PlanID == "EMV.CT.CVM.001" {
+				na = c
+			}
+		}
+		if na.Verdict != reports.NotApplicable || !strings.Contains(na.Reason, "Enciphered PIN for offline verification") ||
+			len(na.SchemeIDs) != 1 || na.SchemeIDs[0] != "X-CVM-07" {
+			t.Errorf("procs %s: EMV.CT.CVM.001 = %+v", procs, na)
+		}
+		if r.Mapping == nil || r.Mapping.Rows != 3 || r.Bench.Terminal == nil || r.Bench.Terminal.Capabilities != "E0E8C8" || r.Bench.Reader == nil {
+			t.Errorf("procs %s: mapping %+v, bench %+v", procs, r.Mapping, r.Bench)
+		}
+		html, _ := os.ReadFile(filepath.Join(dir, reports.HTMLFile))
+		junit, _ := os.ReadFile(filepath.Join(dir, reports.JUnitFile))
+		if !bytes.Contains(html, []byte("X-CVM-07")) || !bytes.Contains(junit, []byte(`message="not applicable: terminal profile`)) {
+			t.Errorf("procs %s: scheme ID or not-applicable reason missing from report.html / junit.xml", procs)
+		}
+	}
+	a, b := verdicts(runs[0]), verdicts(runs[1])
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("one process: %d cases, two: %d", len(a), len(b))
+	}
+	var diff []string
+	for id, v := range a {
+		if b[id] != v {
+			diff = append(diff, id+": "+string(v)+" vs "+string(b[id]))
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) > 0 {
+		t.Errorf("verdicts differ between one and two processes: %v", diff)
+	}
+	if runs[0].Summary.Verdicts[reports.Passed] < 100 {
+		t.Errorf("summary = %+v", runs[0].Summary)
+	}
+}
+
+func TestRunExitStatus(t *testing.T) {
+	// A bad mapping is a bad input: exit 2, the line named, before any run.
+	_, stderr, code := runPaylab(t, "run", "--bench", "../../fixtures/benches/emulated.yaml", "--out", t.TempDir(), "--mapping", "testdata/bad-mapping.csv")
+	if code != 2 || !strings.Contains(stderr, "bad-mapping.csv: line 3, paylab_id") {
+		t.Errorf("bad mapping: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := runPaylab(t, "run", "--procs", "0"); code != 2 || !strings.Contains(stderr, "--procs 0") {
+		t.Errorf("--procs 0: exit %d, %q", code, stderr)
+	}
+
+	// A filter that selects nothing is not a pass.
+	suite := compiledSuite(t)
+	stdout, stderr, code := runPaylab(t, "run", "--suite", suite, "--bench", "../../fixtures/benches/emulated.yaml", "--out", t.TempDir(),
+		"--label-filter", "NO.SUCH.LABEL")
+	if code != 1 || !strings.Contains(stderr, "selects no case") {
+		t.Errorf("empty selection: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
