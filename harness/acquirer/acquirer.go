@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -249,7 +250,8 @@ func (a *Acquirer) Start() error { return a.start() }
 // recover loads recent transactions into the index and queues the
 // reversals the journal says are owed: every ReversalOwed, and every
 // transaction left Pending by a crash (it may have reached the issuer), but
-// advices, which the card approved and the terminal repeats (0221).
+// advices, which the card approved and the terminal repeats (0221). Only
+// the transactions whose RRN carries this node's id are recovered.
 func (a *Acquirer) recover(ctx context.Context) error {
 	recent, err := a.j.Find(ctx, journal.Filter{Batch: -1, Since: a.now().Add(-48 * time.Hour), Limit: a.cfg.indexSize})
 	if err != nil {
@@ -263,7 +265,7 @@ func (a *Acquirer) recover(ctx context.Context) error {
 		return fmt.Errorf("recover pending transactions: %w", err)
 	}
 	for _, t := range pend {
-		if t.Kind == journal.Advice {
+		if t.Kind == journal.Advice || !a.ours(t) {
 			continue
 		}
 		e := a.idx.load(t)
@@ -288,7 +290,12 @@ func (a *Acquirer) recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover owed reversals: %w", err)
 	}
+	n := 0
 	for _, t := range owed {
+		if !a.ours(t) {
+			continue
+		}
+		n++
 		e := a.idx.load(t)
 		e.mu.Lock()
 		if e.revDone == nil {
@@ -297,11 +304,16 @@ func (a *Acquirer) recover(ctx context.Context) error {
 		e.mu.Unlock()
 		a.rev.owe(t.RRN)
 	}
-	if len(owed) > 0 {
-		a.log.Info("reversals owed from the journal", "count", len(owed))
+	if n > 0 {
+		a.log.Info("reversals owed from the journal", "count", n)
 	}
 	return nil
 }
+
+// ours reports whether this node assigned t's RRN: with several nodes on
+// one journal, each recovers only its own transactions (another node's
+// Pending ones may be in flight right now).
+func (a *Acquirer) ours(t journal.Txn) bool { return strings.HasPrefix(t.RRN, a.ids.node) }
 
 // Serve accepts terminal connections on ln until ln or the acquirer is
 // closed. It recovers from the journal first (see Start).

@@ -664,7 +664,7 @@ func TestRestartSendsOwedReversals(t *testing.T) {
 		t.Fatalf("after stop: %+v", tx)
 	}
 	// A crash after forwarding: the issuer debited, the journal says Pending.
-	crashRRN := "A0CRASH00001"
+	crashRRN := "0ACRASH00001"
 	now := time.Now().UTC()
 	j.Put(context.Background(), journal.Txn{RRN: crashRRN, TerminalID: "TERM0001", STAN: "000099", Sent: "1128120000",
 		MTI: "0200", Kind: journal.Purchase, ProcCode: "000000", PANMasked: "476173******0010", Scheme: "visa",
@@ -678,8 +678,9 @@ func TestRestartSendsOwedReversals(t *testing.T) {
 	before := visa.reversals[owedRRN]
 	visa.mu.Unlock()
 
-	a2, _ := startAcquirer(t, j, route, WithIssuerTimeout(200*time.Millisecond), WithNodeID("B"))
-	_ = a2
+	startAcquirer(t, j, route, WithIssuerTimeout(200*time.Millisecond), WithNodeID("A"))
+	// Another node on the same journal leaves node A's transactions alone.
+	startAcquirer(t, j, route, WithIssuerTimeout(200*time.Millisecond), WithNodeID("B"))
 	eventually(t, "both reversals done", func() bool {
 		return getTxn(t, j, owedRRN).Reversal == journal.ReversalDone && getTxn(t, j, crashRRN).Reversal == journal.ReversalDone
 	})
@@ -752,5 +753,28 @@ func TestRRNUnique(t *testing.T) {
 	g3 := newIDGen("1", func() time.Time { return time.Unix(1700000001, 0) })
 	if r := g3.rrn(); seen[r] {
 		t.Fatalf("restart reused %q", r)
+	}
+}
+
+// With several nodes on one journal, a node recovers only its own
+// transactions: another node's Pending one may be in flight.
+func TestRecoveryOnlyOwnNode(t *testing.T) {
+	j := journal.NewMemory()
+	visa := newTestIssuer(t, map[string]int64{visaPAN: 100000})
+	now := time.Now().UTC()
+	j.Put(context.Background(), journal.Txn{RRN: "0AINFLIGHT01", TerminalID: "TERM0001", STAN: "000001", Sent: "1128120000",
+		MTI: "0200", Kind: journal.Purchase, ProcCode: "000000", Issuer: "visa-test", Amount: 5, State: journal.Pending,
+		Created: now, Updated: now})
+	a := New(j, WithRoute(Route{Name: "visa-test", Scheme: "visa", BINs: []string{"476173"}, Addr: visa.addr()}), WithNodeID("B"))
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	time.Sleep(200 * time.Millisecond)
+	if tx := getTxn(t, j, "0AINFLIGHT01"); tx.State != journal.Pending || tx.Reversal != journal.NoReversal {
+		t.Fatalf("node B touched node A's transaction: %+v", tx)
+	}
+	if n := visa.count("0400"); n != 0 {
+		t.Fatalf("%d reversals sent", n)
 	}
 }

@@ -130,7 +130,9 @@
 // when the first reversal went already: it may have overtaken the
 // original). On start (Start, Serve), every ReversalOwed in the journal is
 // queued, and every transaction left Pending by a crash becomes TimedOut
-// with a reversal owed — but advices, which the terminal repeats. The
+// with a reversal owed — but advices, which the terminal repeats. A node
+// recovers only the transactions whose RRN carries its node id, so nodes
+// sharing a journal (PostgreSQL) keep their node ids across restarts. The
 // issuer's idempotent reversal makes a repeated reversal harmless.
 //
 // # Back office
