@@ -2,8 +2,10 @@ package acquirer
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -777,4 +779,48 @@ func TestRecoveryOnlyOwnNode(t *testing.T) {
 	if n := visa.count("0400"); n != 0 {
 		t.Fatalf("%d reversals sent", n)
 	}
+}
+
+// The log never holds a full PAN or track 2, whatever happens.
+func TestLogMasked(t *testing.T) {
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFixture(t, WithLogger(log))
+	tt := dialTerminal(t, f.addr, "TERM0001")
+	tt.signOn()
+	tt.purchase(visaPAN, 100)
+	f.visa.set(func(ti *testIssuer) { ti.malformed = true })
+	tt.purchase(visaPAN, 100)
+	f.visa.set(func(ti *testIssuer) { ti.malformed = false })
+	good := tt.request("0200", "000000", visaPAN, 100)
+	b, _ := good.Pack()
+	iso8583.DefaultFraming.Write(tt.c, iso8583.TPDU{}, append(b, "trailing"...))
+	if r := tt.recv(); rc(r) != "30" {
+		t.Fatalf("trailing bytes: %q", rc(r))
+	}
+	eventually(t, "reversal logged", func() bool { return strings.Contains(buf.String(), "reversal acknowledged") })
+	out := buf.String()
+	if strings.Contains(out, visaPAN) || strings.Contains(out, "=2912") {
+		t.Fatalf("sensitive data in the log:\n%s", out)
+	}
+	if !strings.Contains(out, "476173******0010") {
+		t.Fatalf("the malformed message's masked fields are not logged:\n%s", out)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -2,6 +2,8 @@ package acquirer
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -33,7 +35,8 @@ func fuzzAcquirer(t testing.TB) *Acquirer {
 		go ti.accept()
 		fuzzAcq = New(journal.NewMemory(),
 			WithRoute(Route{Name: "visa-test", Scheme: "visa", BINs: []string{"4"}, Addr: ln.Addr().String()}),
-			WithIssuerTimeout(200*time.Millisecond), WithIndexSize(10000))
+			WithIssuerTimeout(200*time.Millisecond), WithIndexSize(10000),
+			WithLogger(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 		if err := fuzzAcq.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -71,8 +71,8 @@ func maskedOnly(p string) string {
 //	GET /v1/settlements?terminal=                               closed batches with their totals
 //	GET /v1/health                                              journal mode and issuer links
 //
-// batch is "open" (the default), "any" or a batch number; state may be
-// repeated. Errors are {"error": "..."} with status 400, 404 or 500.
+// batch is "any" (the default), "open" or a batch number; state may be
+// repeated; limit 0 is no limit. Errors are {"error": "..."} with status 400, 404 or 500.
 func (a *Acquirer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/transactions", a.httpTransactions)

@@ -3,6 +3,7 @@ package acquirer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -56,6 +57,11 @@ func (a *Acquirer) handle(ctx context.Context, s *session, frame []byte) (out []
 	if err := req.Unpack(frame); err != nil {
 		mti, ok := readableMTI(frame)
 		a.log.Warn("malformed terminal message", "err", err, "len", len(frame), "mti_readable", ok)
+		// What decoded before the fault, masked (Message.String shows no
+		// PAN beyond first six and last four, no track or PIN data).
+		if a.log.Enabled(ctx, slog.LevelDebug) {
+			a.log.Debug("malformed terminal message: fields decoded", "fields", req.String())
+		}
 		if !ok {
 			return nil, true
 		}
