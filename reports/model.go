@@ -28,6 +28,9 @@ type Run struct {
 	StartTime time.Time `json:"start_time"`
 	EndTime   time.Time `json:"end_time"`
 	Summary   Summary   `json:"summary"`
+	// LabelFilter is the ginkgo label filter that selected the cases, when
+	// the run was not of the whole suite.
+	LabelFilter string `json:"label_filter,omitempty"`
 	// Mapping names the lab's mapping to a scheme's plan that filled the
 	// cases' SchemeIDs (see ParseMapping), when one was applied.
 	Mapping *MappingInfo `json:"mapping,omitempty"`
@@ -132,6 +135,20 @@ func (r *Run) summarise() {
 	for _, c := range r.Cases {
 		r.Summary.Verdicts[c.Verdict]++
 	}
+}
+
+// DropNotRun removes the cases that were not selected (skipped without a
+// reason: left out by the label filter) and recomputes the summary, so a
+// filtered run reports only what it ran.
+func (r *Run) DropNotRun() {
+	kept := r.Cases[:0]
+	for _, c := range r.Cases {
+		if !notRun(c) {
+			kept = append(kept, c)
+		}
+	}
+	r.Cases = kept
+	r.summarise()
 }
 
 // Passed reports whether every case that ran passed: no case failed or

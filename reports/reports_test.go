@@ -112,3 +112,16 @@ func TestFromGinkgoAndWrite(t *testing.T) {
 		t.Errorf("ReadJSON(empty dir) = %v, want ErrNotExist", err)
 	}
 }
+
+func TestDropNotRun(t *testing.T) {
+	r := reports.Run{Cases: []reports.Case{
+		{PlanID: "EMV.CT.ODA.001", Verdict: reports.Passed},
+		{PlanID: "EMV.CT.ODA.002", Verdict: reports.Skipped},
+		{PlanID: "EMV.CT.ODA.003", Verdict: reports.Skipped, Failure: "Skip: no reader"},
+		{PlanID: "EMV.CT.CVM.001", Verdict: reports.NotApplicable, Reason: "r"},
+	}}
+	r.DropNotRun()
+	if len(r.Cases) != 3 || r.Summary.Total != 3 || r.Cases[1].PlanID != "EMV.CT.ODA.003" {
+		t.Errorf("after DropNotRun: %+v", r)
+	}
+}

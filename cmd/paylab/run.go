@@ -191,6 +191,10 @@ func runSuite(c *cobra.Command, o runOptions) error {
 	run.StartTime = start.UTC()
 	run.EndTime = time.Now().UTC()
 	run.Bench = benchIdentity(cfg, run.Bench)
+	if o.labelFilter != "" {
+		run.LabelFilter = o.labelFilter
+		run.DropNotRun()
+	}
 	if mapping != nil {
 		run.ApplyMapping(mapping)
 	}
@@ -390,7 +394,7 @@ func selectedAny(r reports.Run) bool {
 			return true
 		}
 	}
-	return false
+	return false // none, or only cases the label filter left out
 }
 
 func firstLineOf(s string) string {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paylab/paylab/emulators/card"
+	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/reports"
 )
 
@@ -117,6 +119,7 @@ func TestRunOneAndTwoProcesses(t *testing.T) {
 		if r.Mapping == nil || r.Mapping.Rows != 3 || r.Bench.Terminal == nil || r.Bench.Terminal.Capabilities != "E0E8C8" || r.Bench.Reader == nil {
 			t.Errorf("procs %s: mapping %+v, bench %+v", procs, r.Mapping, r.Bench)
 		}
+		expectNoFullPAN(t, dir)
 		html, _ := os.ReadFile(filepath.Join(dir, reports.HTMLFile))
 		junit, _ := os.ReadFile(filepath.Join(dir, reports.JUnitFile))
 		if !bytes.Contains(html, []byte("X-CVM-07")) || !bytes.Contains(junit, []byte(`message="not applicable: terminal profile`)) {
@@ -139,6 +142,41 @@ func TestRunOneAndTwoProcesses(t *testing.T) {
 	}
 	if runs[0].Summary.Verdicts[reports.Passed] < 100 {
 		t.Errorf("summary = %+v", runs[0].Summary)
+	}
+}
+
+// expectNoFullPAN fails when a file of the run folder holds the full PAN
+// of a card profile (DESIGN.md: first six and last four digits at most).
+func expectNoFullPAN(t *testing.T, dir string) {
+	t.Helper()
+	names, err := card.Profiles()
+	if err != nil || len(names) == 0 {
+		t.Fatalf("card profiles: %v", err)
+	}
+	var pans []string
+	for _, n := range names {
+		p, err := card.LoadProfile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Apps {
+			pans = append(pans, a.PAN)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pan := range pans {
+			if bytes.Contains(b, []byte(pan)) {
+				t.Errorf("%s holds a full PAN (%s)", e.Name(), emv.MaskPAN(pan))
+			}
+		}
 	}
 }
 

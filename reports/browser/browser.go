@@ -114,15 +114,18 @@ type chip struct {
 type label struct {
 	Label string `json:"label"`
 	Count int    `json:"count"`
+	Link  bool   `json:"link"` // a flow link to click, else an option of the label select
 }
 
 const (
 	jsVisible = `document.querySelectorAll("tbody.case:not([hidden])").length`
 	jsTotal   = `document.querySelectorAll("tbody.case").length`
 	jsChips   = `Array.from(document.querySelectorAll(".chip[data-verdict]")).map(b => ({verdict: b.dataset.verdict, count: +b.querySelector("b").textContent, disabled: b.disabled}))`
-	// The count a flow link should select is the "Cases" cell of its row,
-	// as the server rendered it.
-	jsLabels  = `Array.from(document.querySelectorAll(".flow-link")).map(a => ({label: a.dataset.label, count: +a.closest("tr").querySelector("td.num").textContent}))`
+	// Label filters: the flow links of the per-flow table, whose count is
+	// their row's "Cases" cell, and the options of the label select, whose
+	// count ends their text "(N)", both as the server rendered them.
+	jsLabels = `Array.from(document.querySelectorAll(".flow-link")).map(a => ({label: a.dataset.label, count: +a.closest("tr").querySelector("td.num").textContent, link: true})).concat(` +
+		`Array.from(document.querySelectorAll("#label-filter option")).filter(o => o.value).map(o => ({label: o.value, count: +(o.textContent.match(/\((\d+)\)$/) || [0, 0])[1], link: false})))`
 	jsFetches = `performance.getEntriesByType("resource").map(e => e.name).filter(n => !n.startsWith("data:"))`
 )
 
@@ -285,23 +288,30 @@ func (res *Result) clickFilters(tab context.Context, count func(string) (int, er
 	if err != nil {
 		return fmt.Errorf("check report page: read label filters: %w", err)
 	}
+	// The label that selects the fewest rows, a link before a select
+	// option when both select as few.
 	var lp *label
 	for i := range labels {
 		l := &labels[i]
-		if l.Count > 0 && (lp == nil || l.Count < lp.Count) {
+		if l.Count > 0 && (lp == nil || l.Count < lp.Count || l.Count == lp.Count && l.Link && !lp.Link) {
 			lp = l
 		}
 	}
 	if lp != nil {
-		sel := chromedp.CSS(fmt.Sprintf(`.flow-link[data-label=%q]`, lp.Label))
-		if err := chromedp.Do(tab, chromedp.Click(sel)); err != nil {
-			return fmt.Errorf("check report page: click label %s: %w", lp.Label, err)
+		what := fmt.Sprintf("label %q", lp.Label)
+		act := chromedp.Click(chromedp.CSS(fmt.Sprintf(`.flow-link[data-label=%q]`, lp.Label)))
+		if !lp.Link {
+			what = fmt.Sprintf("label %q (select)", lp.Label)
+			act = chromedp.SetValue(chromedp.ID("label-filter"), lp.Label) // fires input and change
+		}
+		if err := chromedp.Do(tab, act); err != nil {
+			return fmt.Errorf("check report page: %s: %w", what, err)
 		}
 		n, err := count(jsVisible)
 		if err != nil {
 			return fmt.Errorf("check report page: %w", err)
 		}
-		res.Filters = append(res.Filters, FilterCheck{Filter: fmt.Sprintf("label %q", lp.Label), Want: lp.Count, Visible: n})
+		res.Filters = append(res.Filters, FilterCheck{Filter: what, Want: lp.Count, Visible: n})
 	}
 	return nil
 }
