@@ -278,6 +278,30 @@ func TestRefund(t *testing.T) {
 	if r := tt.rt(over); rc(r) != "13" {
 		t.Fatalf("refund above the original: DE 39 %q, want 13", rc(r))
 	}
+	// Refunds add up to the original's amount at most: 2000 + 3000 of
+	// 5000, then nothing more; a reversed refund gives its amount back.
+	ref2 := tt.request("0200", "200000", visaPAN, 3000)
+	ref2.SetString(37, str(p, 37))
+	r2 := tt.rt(ref2)
+	if rc(r2) != "00" {
+		t.Fatalf("second refund: %q", rc(r2))
+	}
+	one := tt.request("0200", "200000", visaPAN, 1)
+	one.SetString(37, str(p, 37))
+	if r := tt.rt(one); rc(r) != "13" {
+		t.Fatalf("refund beyond the original's amount: DE 39 %q, want 13", rc(r))
+	}
+	if r := tt.rt(reversalOf(tt, "0400", ref2, r2)); rc(r) != "00" {
+		t.Fatalf("reversal of the refund: %q", rc(r))
+	}
+	if b := f.visa.bal(visaPAN); b != 100000-5000+2000 {
+		t.Fatalf("ledger %d after the refund's reversal", b)
+	}
+	one = tt.request("0200", "200000", visaPAN, 3000)
+	one.SetString(37, str(p, 37))
+	if r := tt.rt(one); rc(r) != "00" {
+		t.Fatalf("refund after a reversed refund: DE 39 %q", rc(r))
+	}
 }
 
 // HOST.REF.003: a void cancels the purchase and restores the balance.

@@ -42,7 +42,9 @@
 // (no such issuer), 25 a refund or void whose original (DE 37) is unknown
 // or of another terminal (void), 12 the original is not an approved
 // purchase/advice (void: or pre-authorisation), 13 a void whose amount is
-// not the original's or a refund above it, 30 format error, 58 not signed
+// not the original's or a refund that would take the refunds of one
+// original above its amount (a reversed or declined refund gives its amount
+// back), 30 format error, 58 not signed
 // on, 91 issuer unavailable or timed out (WithIssuerTimeout, default 2 s),
 // 94 duplicate transmission, 96 journal failure. Issuer codes pass through.
 //

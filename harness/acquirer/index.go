@@ -67,6 +67,12 @@ type entry struct {
 	// arrived while the reversal was in flight).
 	revGen  uint64
 	revDone chan struct{} // closed when the reversal owed is acknowledged
+
+	// Refunds of this original: the amount approved or in flight, loaded
+	// from the journal on first use.
+	refunded      int64
+	refundsLoaded bool
+	orig          *entry // a refund's original, while its amount is reserved
 }
 
 func newEntry(t journal.Txn) *entry {

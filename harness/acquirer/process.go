@@ -280,7 +280,11 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 	}
 	e := newEntry(t)
 	e.inflight = true
+	if kind == journal.Refund && orig != nil {
+		e.orig = orig
+	}
 	if o, won := a.idx.claim(e); !won {
+		a.releaseRefund(e)
 		a.again(ctx, o, kind, req, resp)
 		return
 	}
@@ -328,7 +332,50 @@ func (a *Acquirer) original(ctx context.Context, t journal.Txn, tid string) (*en
 	case t.Kind == journal.Refund && t.Amount > ot.Amount:
 		return nil, rcInvalidAmount
 	}
+	if t.Kind == journal.Refund && !a.reserveRefund(ctx, o, t.Amount) {
+		return nil, rcInvalidAmount
+	}
 	return o, ""
+}
+
+// reserveRefund adds amount to what is refunded of o unless that would
+// exceed o's amount: refunds of one original never add up to more than it.
+// What earlier runs refunded is read from the journal (the refunds made on
+// the original's terminal) on first use.
+func (a *Acquirer) reserveRefund(ctx context.Context, o *entry, amount int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.refundsLoaded {
+		ts, err := a.j.Find(ctx, journal.Filter{TerminalID: o.txn.TerminalID, Batch: -1})
+		if err != nil {
+			a.log.Error("journal find", "err", err)
+			return false
+		}
+		for _, r := range ts {
+			if r.Kind == journal.Refund && r.OrigRRN == o.txn.RRN && (r.State == journal.Approved || r.State == journal.Pending) {
+				o.refunded += r.Amount
+			}
+		}
+		o.refundsLoaded = true
+	}
+	if o.refunded+amount > o.txn.Amount {
+		return false
+	}
+	o.refunded += amount
+	return true
+}
+
+// releaseRefund gives back the reservation of a refund that was not
+// approved.
+func (a *Acquirer) releaseRefund(e *entry) {
+	if e.orig == nil {
+		return
+	}
+	o := e.orig
+	e.orig = nil
+	o.mu.Lock()
+	o.refunded -= e.txn.Amount
+	o.mu.Unlock()
 }
 
 // lookupRRN finds a transaction by RRN in the index, else in the journal.
@@ -525,6 +572,9 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 	if final.Reversal == journal.ReversalOwed {
 		a.rev.owe(final.RRN)
 	}
+	if final.Kind == journal.Refund && final.State != journal.Approved && final.State != journal.Pending {
+		a.releaseRefund(e)
+	}
 	answer(resp, final, de54, de55)
 }
 
@@ -668,7 +718,21 @@ func (a *Acquirer) reversal(ctx context.Context, req, resp *iso8583.Message) {
 	if !resp.Has(37) {
 		resp.SetString(37, rrn)
 	}
+	refundOf, refundAmt := "", int64(0)
+	if revDone != nil && t.Kind == journal.Refund {
+		refundOf, refundAmt = t.OrigRRN, t.Amount
+	}
 	o.mu.Unlock()
+	if refundOf != "" {
+		// A reversed refund gives its amount back to the original.
+		if po := a.idx.byRRN(refundOf); po != nil {
+			po.mu.Lock()
+			if po.refundsLoaded {
+				po.refunded -= refundAmt
+			}
+			po.mu.Unlock()
+		}
+	}
 	if revDone != nil {
 		a.rev.owe(rrn)
 		waitFor(ctx, revDone, a.cfg.timeout)
