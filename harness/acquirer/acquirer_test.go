@@ -3,6 +3,7 @@ package acquirer
 import (
 	"context"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -847,4 +848,29 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func TestListenAndServe(t *testing.T) {
+	ti := newTestIssuer(t, map[string]int64{visaPAN: 1000})
+	a := New(journal.NewMemory(), WithRoute(Route{Name: "v", Scheme: "visa", BINs: []string{"4"}, Addr: ti.addr()}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.ListenAndServe(ctx, "127.0.0.1:0") }()
+	eventually(t, "listening", func() bool { return a.Addr() != nil })
+	tt := dialTerminal(t, a.Addr().String(), "TERM0001")
+	tt.signOn()
+	// A request in flight when the acquirer stops is still answered.
+	ti.set(func(ti *testIssuer) { ti.delay = 200 * time.Millisecond })
+	tt.send(tt.request("0200", "000000", visaPAN, 10))
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if r := tt.recv(); rc(r) != "00" {
+		t.Fatalf("in-flight answer: %q", rc(r))
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ListenAndServe: %v", err)
+	}
+	if _, err := net.Dial("tcp", a.Addr().String()); err == nil {
+		t.Fatal("still listening after the context ended")
+	}
 }

@@ -443,13 +443,25 @@ func (l *link) unregister(stan uint32, c *call) bool {
 	return false
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// bufFree recycles frame buffers (a channel rather than a sync.Pool: a
+// slice put in a Pool is boxed, one allocation per put).
+var bufFree = make(chan []byte, 4096)
 
-func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+func getBuf() []byte {
+	select {
+	case b := <-bufFree:
+		return b[:0]
+	default:
+		return make([]byte, 0, 512)
+	}
+}
 
 func putBuf(b []byte) {
-	if cap(b) > 64<<10 {
+	if cap(b) > 64<<10 || cap(b) == 0 {
 		return
 	}
-	bufPool.Put(&b)
+	select {
+	case bufFree <- b:
+	default:
+	}
 }
