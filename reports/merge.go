@@ -28,12 +28,15 @@ var ErrMerge = errors.New("runs cannot be merged")
 //   - The summary is recomputed, the start is the earliest start and the
 //     end the latest end (zero times ignored).
 //   - The ID is the runs' common ID, or their sorted IDs joined by "+".
+//   - The bench includes the terminal profile, so runs judged against two
+//     terminal profiles (two applicability decisions) are refused; the
+//     label filter and the scheme mapping are kept when all runs share them.
 func Merge(runs ...Run) (Run, error) {
 	if len(runs) == 0 {
 		return Run{}, fmt.Errorf("merge runs: %w: no run given", ErrMerge)
 	}
 	first := runs[0]
-	out := Run{Harness: first.Harness, Suite: first.Suite, Bench: first.Bench}
+	out := Run{Harness: first.Harness, Suite: first.Suite, Bench: first.Bench, LabelFilter: first.LabelFilter, Mapping: first.Mapping}
 	ids := map[string]bool{}
 	index := map[string]int{} // case key → position in out.Cases
 	for i, r := range runs {
@@ -47,6 +50,12 @@ func Merge(runs ...Run) (Run, error) {
 		}
 		if r.ID != "" {
 			ids[r.ID] = true
+		}
+		if r.LabelFilter != out.LabelFilter {
+			out.LabelFilter = "" // shards of one selection differ in their filters: state none
+		}
+		if out.Mapping != nil && (r.Mapping == nil || *r.Mapping != *out.Mapping) {
+			out.Mapping = nil // cases keep their scheme IDs; the mapping is no longer one file
 		}
 		if !r.StartTime.IsZero() && (out.StartTime.IsZero() || r.StartTime.Before(out.StartTime)) {
 			out.StartTime = r.StartTime
@@ -107,12 +116,30 @@ func caseName(c Case) string {
 }
 
 func sameBench(a, b Bench) bool {
-	return a.Name == b.Name && a.Hosts == b.Hosts && maps.Equal(a.Devices, b.Devices)
+	return a.Name == b.Name && a.Hosts == b.Hosts && maps.Equal(a.Devices, b.Devices) &&
+		samePtr(a.Reader, b.Reader) && samePtr(a.Scanner, b.Scanner) && samePtr(a.Terminal, b.Terminal)
+}
+
+// samePtr compares two optional identities by value.
+func samePtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 func benchString(b Bench) string {
 	s := fmt.Sprintf("%q hosts=%q", b.Name, b.Hosts)
 	keys := make([]string, 0, len(b.Devices))
+	if b.Reader != nil {
+		s += fmt.Sprintf(" reader=%+v", *b.Reader)
+	}
+	if b.Scanner != nil {
+		s += fmt.Sprintf(" scanner=%+v", *b.Scanner)
+	}
+	if b.Terminal != nil {
+		s += fmt.Sprintf(" terminal=%+v", *b.Terminal)
+	}
 	for k := range b.Devices {
 		keys = append(keys, k)
 	}

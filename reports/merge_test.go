@@ -121,3 +121,20 @@ func TestMergeConflicts(t *testing.T) {
 		t.Errorf("Merge(whole, whole) = %v, %v", m.ID, err)
 	}
 }
+
+func TestMergeRefusesTwoTerminalProfiles(t *testing.T) {
+	a := reports.Run{ID: "a", Bench: reports.Bench{Name: "emulated", Terminal: &reports.TerminalIdentity{Profile: "default", Capabilities: "E0F8C8"}}}
+	b := reports.Run{ID: "b", Bench: reports.Bench{Name: "emulated", Terminal: &reports.TerminalIdentity{Profile: "basic", Capabilities: "E0E8C8"}}}
+	if _, err := reports.Merge(a, b); !errors.Is(err, reports.ErrMerge) {
+		t.Errorf("Merge = %v, want ErrMerge", err)
+	}
+	c := b
+	c.ID = "c"
+	c.Bench.Terminal = &reports.TerminalIdentity{Profile: "basic", Capabilities: "E0E8C8"} // equal by value
+	m := &reports.MappingInfo{File: "x.csv", Rows: 2}
+	b.Mapping, c.Mapping = m, &reports.MappingInfo{File: "x.csv", Rows: 2}
+	got, err := reports.Merge(b, c)
+	if err != nil || got.Mapping == nil || got.Mapping.File != "x.csv" {
+		t.Errorf("Merge = %+v, %v", got.Mapping, err)
+	}
+}
