@@ -874,3 +874,9 @@ func TestListenAndServe(t *testing.T) {
 		t.Fatal("still listening after the context ended")
 	}
 }
+
+// An idle issuer link gets an 0800 echo test (DE 70 301).
+func TestIssuerEchoOnIdle(t *testing.T) {
+	f := newFixture(t, WithEchoInterval(500*time.Millisecond))
+	eventually(t, "echo test at the issuer", func() bool { return f.visa.count("0800") > 0 && f.mc.count("0800") > 0 })
+}
