@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/paylab/paylab/reports"
@@ -83,4 +84,24 @@ func ExampleDiff() {
 	//
 	// slower (1):
 	//   EMV.CT.ODA.001     20ms → 45ms (2.2×)  CDA on the first GENERATE AC
+}
+
+// A lab's mapping puts the scheme's case IDs beside paylab's; a bad row is
+// an error naming its line.
+func ExampleParseMapping() {
+	csv := "paylab_id,scheme_id,scheme\nEMV.CT.CVM.001,X-CVM-07,Scheme X 6.1\n"
+	m, err := reports.ParseMapping("scheme-x.csv", strings.NewReader(csv))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	run := reports.Run{Cases: []reports.Case{{PlanID: "EMV.CT.CVM.001"}}}
+	run.ApplyMapping(m)
+	fmt.Println(run.Cases[0].PlanID, run.Cases[0].SchemeIDs, run.Mapping.Scheme)
+
+	_, err = reports.ParseMapping("scheme-x.csv", strings.NewReader("paylab_id,scheme_id\nCVM-1,X\n"))
+	fmt.Println(err)
+	// Output:
+	// EMV.CT.CVM.001 [X-CVM-07] Scheme X 6.1
+	// read mapping scheme-x.csv: line 2, paylab_id: bad mapping: "CVM-1" is not a paylab case ID (FLOW.AREA.NNN)
 }
