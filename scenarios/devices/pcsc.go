@@ -86,6 +86,9 @@ func insertCard(faults ...card.Fault) *slotCard {
 	Expect(err).NotTo(HaveOccurred())
 	s.sess, err = vpcd.Insert(context.Background(), addr, s.emu, vpcd.WithStats(s.stats))
 	Expect(err).NotTo(HaveOccurred(), "vpcd accepts the card")
+	// pcscd has taken this card (not a card just removed by another
+	// process) once vpcd has asked it for its ATR.
+	Eventually(s.stats.ATRs.Load, 5*time.Second, 20*time.Millisecond).Should(BeNumerically(">", 0), "vpcd polls the card")
 	DeferCleanup(func() {
 		_ = s.sess.Remove()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -144,7 +147,6 @@ var _ = Describe("DEV.PCSC: the PC/SC card reader path", Serial, func() {
 		atr, err := pcsc.NewReader(reader).WaitInserted(ctx) // SCARD_STATE_PRESENT
 		Expect(err).NotTo(HaveOccurred())
 		Expect(atr).To(Equal(s.emu.ATR()), "the ATR pcscd read is the card's (ISO/IEC 7816-3, 8)")
-		Expect(s.stats.ATRs.Load()).To(BeNumerically(">", 0), "vpcd asked the card for its ATR")
 		AddReportEntry("inserted", fmt.Sprintf("%s: ATR %X", reader, atr))
 	})
 

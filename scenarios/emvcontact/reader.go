@@ -173,11 +173,17 @@ func (p *pcscPath) load(c *card.Card) (*pcsc.Card, error) {
 		}
 	}
 	if p.sess == nil {
-		s, err := vpcd.Insert(context.Background(), p.addr, p.icc)
+		var st vpcd.Stats
+		s, err := vpcd.Insert(context.Background(), p.addr, p.icc, vpcd.WithStats(&st))
 		if err != nil {
 			return nil, err
 		}
 		p.sess = s
+		// Connect once pcscd has polled this card, not a card that
+		// another process has just taken out of the slot.
+		for st.ATRs.Load() == 0 && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	pc, err := p.reader.ConnectCard(ctx)
 	if err != nil {

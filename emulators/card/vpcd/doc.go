@@ -15,7 +15,10 @@
 // message is a command APDU, answered with the response APDU. vpcd asks for
 // the ATR every time pcscd polls the slot, and a card whose connection
 // closes is a removed card: Insert is an insertion, Session.Remove a
-// removal.
+// removal. vpcd takes one card per slot; Insert holds a host-wide lock of
+// the slot (flock on a file in the temporary directory) for the session, so
+// that two paylab processes never share one (ErrSlotBusy after
+// WithSlotWait).
 //
 // Latency: vpcd's socket keeps Nagle's algorithm, and a message it sends as
 // two segments (length, then body) has its body held back until this side

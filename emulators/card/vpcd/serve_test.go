@@ -199,3 +199,44 @@ func FuzzReadMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestSlotLock(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	s1, err := Insert(context.Background(), addr, &fakeICC{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, busy, _ := lockSlot(addr); !busy {
+		t.Fatal("slot not locked while a card is in it")
+	}
+	if _, err := Insert(context.Background(), addr, &fakeICC{}, WithSlotWait(100*time.Millisecond)); !errors.Is(err, ErrSlotBusy) {
+		t.Fatalf("second card in the slot: %v, want ErrSlotBusy", err)
+	}
+	released := make(chan error, 1)
+	go func() {
+		s2, err := Insert(context.Background(), addr, &fakeICC{})
+		if err == nil {
+			s2.Remove()
+		}
+		released <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	s1.Remove()
+	if err := <-released; err != nil {
+		t.Fatalf("insert after removal: %v", err)
+	}
+}

@@ -32,6 +32,8 @@ var (
 	// ErrDisconnected is vpcd closing the connection (pcscd stopped or
 	// restarted): the card is out of the reader.
 	ErrDisconnected = errors.New("vpcd closed the connection")
+	// ErrSlotBusy is a vpcd slot that another paylab process holds.
+	ErrSlotBusy = errors.New("vpcd slot holds another paylab card")
 	// ErrTooLong is a payload longer than MaxMessage.
 	ErrTooLong = errors.New("vpcd message longer than 65535 bytes")
 )
@@ -86,10 +88,11 @@ type options struct {
 	quickAck bool
 	stats    *Stats
 	retry    time.Duration
+	slotWait time.Duration
 }
 
 func defaults(opts []Option) options {
-	o := options{quickAck: true, retry: 250 * time.Millisecond, logf: func(string, ...any) {}}
+	o := options{quickAck: true, retry: 250 * time.Millisecond, slotWait: 30 * time.Second, logf: func(string, ...any) {}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -113,6 +116,33 @@ func WithStats(s *Stats) Option { return func(o *options) { o.stats = s } }
 // WithRetry sets Run's first wait before connecting again (it doubles up
 // to 2 s). Default: 250 ms.
 func WithRetry(d time.Duration) Option { return func(o *options) { o.retry = d } }
+
+// WithSlotWait sets how long Insert waits for a slot that another paylab
+// process on this host holds (a card of its own inserted). Default: 30 s.
+func WithSlotWait(d time.Duration) Option { return func(o *options) { o.slotWait = d } }
+
+// waitSlot takes the host-wide lock of the slot at addr, waiting up to
+// wait (or ctx's end) while another process holds it.
+func waitSlot(ctx context.Context, addr string, wait time.Duration) (func(), error) {
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, busy, err := lockSlot(addr)
+		if err != nil {
+			return nil, err
+		}
+		if !busy {
+			return unlock, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("insert card into vpcd %s: %w (waited %v)", addr, ErrSlotBusy, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("insert card into vpcd %s: %w", addr, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
 
 // Stats counts the messages of a connection; safe for concurrent reads.
 type Stats struct {
@@ -228,15 +258,21 @@ func Insert(ctx context.Context, addr string, icc ICC, opts ...Option) (*Session
 	if addr == "" {
 		addr = DefaultAddr
 	}
+	unlock, err := waitSlot(ctx, addr, o.slotWait)
+	if err != nil {
+		return nil, err
+	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("insert card into vpcd %s: %w", addr, err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	s := &Session{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
+		defer unlock()
 		s.err = serve(sctx, conn, icc, o)
 	}()
 	o.logf("vpcd %s: card inserted", addr)

@@ -52,11 +52,17 @@ func insert(tb testing.TB, opts ...pcsc.Option) (*card.Card, *pcsc.Card, *vpcd.S
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := vpcd.Insert(context.Background(), vpcdAddr(), c)
+	// Insert waits while another paylab process (the pcsc bench's suite)
+	// holds the slot.
+	var st vpcd.Stats
+	s, err := vpcd.Insert(context.Background(), vpcdAddr(), c, vpcd.WithStats(&st))
 	if err != nil {
 		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for st.ATRs.Load() == 0 && ctx.Err() == nil { // pcscd has polled this card
+		time.Sleep(20 * time.Millisecond)
 	}
 	tb.Cleanup(func() { remove(tb, s) })
 	pc, err := pcsc.NewReader(readerName(), opts...).ConnectCard(ctx)
