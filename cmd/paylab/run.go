@@ -18,6 +18,7 @@ import (
 
 	"github.com/paylab/paylab/fixtures"
 	"github.com/paylab/paylab/harness/bench"
+	"github.com/paylab/paylab/harness/device/pcsc"
 	"github.com/paylab/paylab/harness/device/serial"
 	"github.com/paylab/paylab/reports"
 )
@@ -351,8 +352,20 @@ func benchIdentity(cfg bench.Config, fromSuite reports.Bench) reports.Bench {
 	}
 	if cfg.Reader.Driver != "" {
 		b.Reader = &reports.ReaderIdentity{Driver: cfg.Reader.Driver, Name: cfg.Reader.Name}
-		if cfg.Reader.Driver == "virtual" && cfg.Reader.Name == "" {
-			b.Reader.Name = "in-process card emulator (fixtures/cards profiles)"
+		switch cfg.Reader.Driver {
+		case "virtual":
+			if cfg.Reader.Name == "" {
+				b.Reader.Name = "in-process card emulator (fixtures/cards profiles)"
+			}
+		case "pcsc":
+			// The reader's full PC/SC name and the ATR of the card in it
+			// when the run ends (the bench's card).
+			if full, err := pcsc.Resolve(cfg.Reader.Name); err == nil {
+				b.Reader.Name = full
+			}
+			if present, atr, err := pcsc.NewReader(cfg.Reader.Name).Present(); err == nil && present {
+				b.Reader.ATR = strings.ToUpper(hex.EncodeToString(atr))
+			}
 		}
 	}
 	if cfg.Scanner.Driver != "" {

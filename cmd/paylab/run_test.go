@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/paylab/paylab/emulators/card"
+	"github.com/paylab/paylab/harness/bench"
+	"github.com/paylab/paylab/harness/device/pcsc"
 	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/reports"
 )
@@ -196,5 +198,28 @@ func TestRunExitStatus(t *testing.T) {
 		"--label-filter", "NO.SUCH.LABEL")
 	if code != 1 || !strings.Contains(stderr, "selects no case") {
 		t.Errorf("empty selection: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// A PC/SC bench states the reader's full name and the ATR of its card
+// (when pcscd runs with a reader; vpcd in CI).
+func TestBenchIdentityPCSC(t *testing.T) {
+	cfg := bench.Config{Name: "lab", Reader: bench.ReaderConfig{Driver: "pcsc", Name: "Virtual PCD"},
+		Scanner: bench.ScannerConfig{Driver: "serial", Port: "/dev/ttyACM9", Baud: 115200}, Hosts: bench.HostsConfig{Mode: "container"}}
+	b := benchIdentity(cfg, reports.Bench{Name: "lab", Hosts: "in-process"})
+	if b.Hosts != "container" || b.Scanner == nil || b.Scanner.Port != "/dev/ttyACM9" || b.Scanner.Baud != 115200 || b.Reader.Driver != "pcsc" {
+		t.Fatalf("bench = %+v", b)
+	}
+	if _, err := pcsc.Readers(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI: no PC/SC: %v", err)
+		}
+		t.Skip(err)
+	}
+	if !strings.HasPrefix(b.Reader.Name, "Virtual PCD ") {
+		t.Errorf("reader = %+v, want the full PC/SC name", b.Reader)
+	}
+	if present, _, _ := pcsc.NewReader("Virtual PCD").Present(); present && !strings.HasPrefix(b.Reader.ATR, "3B") {
+		t.Errorf("reader ATR = %q", b.Reader.ATR)
 	}
 }
