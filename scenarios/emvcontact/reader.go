@@ -21,6 +21,7 @@ import (
 	benchcfg "github.com/paylab/paylab/harness/bench"
 	"github.com/paylab/paylab/harness/device"
 	"github.com/paylab/paylab/harness/device/pcsc"
+	"github.com/paylab/paylab/reports"
 )
 
 // The card path of a transaction. On the default bench the kernel talks to
@@ -131,6 +132,7 @@ func (b *bench) powerUp() device.Card {
 	}
 	if p == nil {
 		b.card.Reset()
+		used.set(&reports.ReaderIdentity{Driver: "virtual", Name: "card emulator in process", ATR: fmt.Sprintf("%X", b.card.ATR())})
 		return b.card
 	}
 	if p.skip != "" {
@@ -145,7 +147,35 @@ func (b *bench) powerUp() device.Card {
 		Skip(msg)
 	}
 	AddReportEntry("card reader", pc.Identity())
+	used.set(&reports.ReaderIdentity{Driver: "pcsc", Name: pc.Reader(), ATR: fmt.Sprintf("%X", pc.ATR())})
 	return pc
+}
+
+// readerUsed is the reader of the process's last transaction.
+type readerUsed struct {
+	mu sync.Mutex
+	id *reports.ReaderIdentity
+}
+
+func (r *readerUsed) set(id *reports.ReaderIdentity) {
+	r.mu.Lock()
+	r.id = id
+	r.mu.Unlock()
+}
+
+var used readerUsed
+
+// ReaderIdentity is the card reader this process's EMV.CT transactions went
+// through — the PC/SC reader's name and the card's ATR on the pcsc bench —
+// for reports.Bench.Reader; nil when no transaction ran.
+func ReaderIdentity() *reports.ReaderIdentity {
+	used.mu.Lock()
+	defer used.mu.Unlock()
+	if used.id == nil {
+		return nil
+	}
+	cp := *used.id
+	return &cp
 }
 
 // load puts c behind vpcd and power-cycles it through PC/SC; the first
