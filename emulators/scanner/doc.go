@@ -27,7 +27,11 @@
 // Replug — so the driver re-opens the same name, as it would /dev/ttyACM0
 // or a /dev/serial/by-id link.
 //
-// TODO(imager): an imager mode that decodes a QR image (PNG) and sends its
-// text needs a QR decoder library that go.mod does not have yet; until the
-// module is added, callers decode the image themselves and call Send.
+// SendImage and SendImageFile are imager mode: the emulator is shown a PNG
+// picture of a QR code, decodes it (package imager, the only importer of
+// the gozxing QR reader) and sends the text with the configured framing.
+// An unreadable picture is a typed error and nothing is sent, as a real
+// imager stays silent when it cannot decode. imager.Sample holds sample
+// pictures: an EMVCo merchant-presented payload, a wallet URL, a
+// consumer-presented payment code and a blurred, unreadable one.
 package scanner

@@ -86,6 +86,7 @@ var edge = map[string]string{
 	"github.com/testcontainers/testcontainers-go/wait": "harness/bench",
 	"github.com/chromedp/chromedp":                     "reports/browser",
 	"github.com/chromedp/cdproto":                      "reports/browser",
+	"github.com/makiuchi-d/gozxing":                    "emulators/scanner/imager",
 }
 
 // codecs are pure: no files, no network, no processes.
