@@ -25,7 +25,9 @@
 // set, the emulator keeps a symbolic link at that stable path pointing to
 // the current slave — removed on Unplug, re-created atomically (rename) on
 // Replug — so the driver re-opens the same name, as it would /dev/ttyACM0
-// or a /dev/serial/by-id link.
+// or a /dev/serial/by-id link. Without a link, a driver that re-opens the
+// old /dev/pts/N after Unplug may open the pseudo-terminal that another
+// program was given under that freed number: unplug tests use Link.
 //
 // SendImage and SendImageFile are imager mode: the emulator is shown a PNG
 // picture of a QR code, decodes it (package imager, the only importer of
