@@ -19,6 +19,7 @@ import (
 	_ "github.com/paylab/paylab/scenarios/devices"
 	_ "github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
+	_ "github.com/paylab/paylab/scenarios/host"
 	"github.com/paylab/paylab/scenarios/labels"
 )
 

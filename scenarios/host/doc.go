@@ -1,0 +1,2 @@
+// Package host holds the scenario specs of flow HOST (placeholder).
+package host
