@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -66,14 +67,18 @@ func newRunCmd() *cobra.Command {
 	return c
 }
 
-// shard is one suite process.
+// shard is one suite process. Its fields are set before the process
+// starts, except err: that one belongs to the goroutine that waits for the
+// process until the run's WaitGroup says every process has ended, and only
+// then may runSuite read it. watchProgress is handed the progress files
+// alone, never the shards.
 type shard struct {
 	n        int
 	dir      string // its report folder
 	progress string // its progress file
 	log      string // its stdout and stderr
 	filter   string
-	err      error
+	err      error // how the process ended; written by its waiting goroutine
 }
 
 func runSuite(c *cobra.Command, o runOptions) error {
@@ -123,17 +128,32 @@ func runSuite(c *cobra.Command, o runOptions) error {
 	defer os.RemoveAll(work)
 
 	shards := planShards(plan, o.labelFilter, o.procs)
-	errw := c.ErrOrStderr()
+	// The progress lines and, with --verbose, the suite's own output both
+	// go to stderr from different goroutines: one lock orders them.
+	errw := &lockedWriter{w: c.ErrOrStderr()}
 	fmt.Fprintf(errw, "paylab: run %s on bench %s, %d process%s\n", id, cfg.Name, len(shards), plural(len(shards), "es"))
 	ctx := c.Context()
-	var wg sync.WaitGroup
-	start := time.Now()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	progress := make([]string, len(shards))
 	for i := range shards {
 		s := &shards[i]
 		s.n = i + 1
 		s.dir = filepath.Join(work, fmt.Sprintf("shard-%d", s.n))
 		s.progress = filepath.Join(work, fmt.Sprintf("progress-%d.jsonl", s.n))
 		s.log = filepath.Join(work, fmt.Sprintf("suite-%d.log", s.n))
+		progress[i] = s.progress
+	}
+	var wg sync.WaitGroup
+	// stop ends the processes already started and waits for them, so that
+	// none outlives runSuite or writes its shard while runSuite returns.
+	stop := func() { cancel(); wg.Wait() }
+	start := time.Now()
+	for i := range shards {
+		s := &shards[i]
 		args := []string{
 			"-paylab.report-dir=" + s.dir,
 			"-paylab.bench=" + cfg.Name,
@@ -152,6 +172,7 @@ func runSuite(c *cobra.Command, o runOptions) error {
 		}
 		logf, err := os.Create(s.log)
 		if err != nil {
+			stop()
 			return fmt.Errorf("run: %w", err)
 		}
 		cmd := exec.CommandContext(ctx, suite, args...)
@@ -161,6 +182,7 @@ func runSuite(c *cobra.Command, o runOptions) error {
 		}
 		if err := cmd.Start(); err != nil {
 			logf.Close()
+			stop()
 			return fmt.Errorf("run: start suite: %w", err)
 		}
 		wg.Add(1)
@@ -172,7 +194,9 @@ func runSuite(c *cobra.Command, o runOptions) error {
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
-	watchProgress(errw, shards, start, finished)
+	watchProgress(errw, progress, start, finished)
+	// finished is closed after wg.Wait: every waiting goroutine is done
+	// with its shard from here on.
 
 	// One run from the processes' reports.
 	var runs []reports.Run
@@ -278,14 +302,15 @@ func planShards(plan reports.Plan, filter string, n int) []shard {
 	return out
 }
 
-// watchProgress tails the processes' progress files until they finish:
-// on a terminal one status line redrawn in place, elsewhere a line per
-// tenth of the run and one per failure.
-func watchProgress(w io.Writer, shards []shard, start time.Time, finished <-chan struct{}) {
+// watchProgress tails the processes' progress files until finished is
+// closed: on a terminal one status line redrawn in place, elsewhere a line
+// per tenth of the run and one per failure. It reads nothing but the files
+// it is given (the shards belong to runSuite and the waiting goroutines).
+func watchProgress(w io.Writer, files []string, start time.Time, finished <-chan struct{}) {
 	p := reports.NewProgress(start)
-	readers := make([]*reports.ProgressReader, len(shards))
-	for i, s := range shards {
-		readers[i] = reports.NewProgressReader(s.progress)
+	readers := make([]*reports.ProgressReader, len(files))
+	for i, f := range files {
+		readers[i] = reports.NewProgressReader(f)
 	}
 	tty := isTerminal(w)
 	lastStep := -1
@@ -333,7 +358,22 @@ func watchProgress(w io.Writer, shards []shard, start time.Time, finished <-chan
 	}
 }
 
+// lockedWriter serialises writes from several goroutines to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
 func isTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -223,3 +223,24 @@ func TestBenchIdentityPCSC(t *testing.T) {
 		t.Errorf("reader ATR = %q", b.Reader.ATR)
 	}
 }
+
+// Suite processes that end while paylab run still tails their progress:
+// the processes' waiting goroutines and the progress watcher share no
+// state (go test -race), and a process that wrote no report fails the run
+// with the tail of its output. No compiled suite needed: a script stands
+// in for it.
+func TestRunSuiteProcessWithoutReport(t *testing.T) {
+	suite := filepath.Join(t.TempDir(), "scenarios.test")
+	script := "#!/bin/sh\necho \"suite says: no bench today\" >&2\nexit 3\n"
+	if err := os.WriteFile(suite, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, procs := range []string{"1", "3"} {
+		stdout, stderr, code := runPaylab(t, "run", "--suite", suite, "--bench", "../../fixtures/benches/emulated.yaml",
+			"--out", t.TempDir(), "--procs", procs)
+		if code != 1 || !strings.Contains(stderr, "wrote no report") || !strings.Contains(stderr, "suite says: no bench today") ||
+			!strings.Contains(stderr, "cases ran in") {
+			t.Errorf("procs %s: exit %d\n%s\n%s", procs, code, stdout, stderr)
+		}
+	}
+}
