@@ -35,7 +35,10 @@ func (r *rig) raw(tid string) *raw {
 	GinkgoHelper()
 	c, err := net.Dial("tcp", r.addr)
 	Expect(err).NotTo(HaveOccurred(), "dial acquirer")
-	t := &raw{c: c, br: bufio.NewReader(c), tid: tid, sent: time.Now().UTC().Format("0102150405")}
+	// STANs from 500001: a raw terminal sharing a terminal id with a
+	// hostlink (SET.002, QRY.*) never repeats its STAN and DE 7, which the
+	// acquirer would take for a duplicate (94).
+	t := &raw{c: c, br: bufio.NewReader(c), tid: tid, stan: 500000, sent: time.Now().UTC().Format("0102150405")}
 	DeferCleanup(func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -171,3 +174,6 @@ func num(m *iso8583.Message, n int) int64 {
 	Expect(err).NotTo(HaveOccurred(), "DE %d numeric", n)
 	return v
 }
+
+// iso8583MTI parses a literal MTI.
+func iso8583MTI(s string) iso8583.MTI { return iso8583.MustMTI(s) }
