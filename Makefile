@@ -3,15 +3,17 @@
 GO       ?= go
 FUZZTIME ?= 60s
 BIN      := bin
+# What ci/setup.sh found or started for the tests (PAYLAB_POSTGRES_DSN).
+ENV      := set -a; [ ! -f .paylab/env ] || . ./.paylab/env; set +a;
 
-.PHONY: demo test setup build lint vet unit suite-pcsc fuzz bench pki clean
+.PHONY: demo test setup build lint vet unit suite-pcsc suite-postgres fuzz bench pki clean
 
 ## demo: run the scenario suite on the emulated bench and write the report
 demo: setup build
 	$(BIN)/paylab run --bench fixtures/benches/emulated.yaml --out reports/out --procs 2 --screenshot
 
 ## test: every test (format, vet, unit, fuzz seed corpora, scenario suite)
-test: setup lint vet unit suite-pcsc
+test: setup lint vet unit suite-pcsc suite-postgres
 
 setup:
 	@ci/setup.sh
@@ -28,11 +30,15 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test -count=1 ./...
+	@$(ENV) $(GO) test -count=1 ./...
 
 ## suite-pcsc: the scenario suite with the card behind pcscd and vpcd (fixtures/benches/pcsc.yaml)
 suite-pcsc:
 	$(GO) test -count=1 ./scenarios -args -paylab.bench=pcsc
+
+## suite-postgres: the HOST flow with the acquirer's journal on PostgreSQL (ci/setup.d/30-postgres.sh)
+suite-postgres:
+	@$(ENV) PAYLAB_JOURNAL=postgres $(GO) test -count=1 ./scenarios -args -ginkgo.label-filter=flow:HOST
 
 ## fuzz: every FuzzXxx target for FUZZTIME each (make fuzz FUZZTIME=10s)
 fuzz:

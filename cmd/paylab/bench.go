@@ -1,16 +1,233 @@
 package main
 
 import (
+	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/paylab/paylab/emulators/card"
+	"github.com/paylab/paylab/emulators/issuer"
+	"github.com/paylab/paylab/harness/acquirer"
+	"github.com/paylab/paylab/harness/acquirer/journal"
+	"github.com/paylab/paylab/harness/terminal/hostlink"
 )
 
-// newBenchCmd is a placeholder until its capability lands.
+// newBenchCmd groups the load and speed figures.
 func newBenchCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "load and speed figures",
-		RunE:  func(*cobra.Command, []string) error { return errors.New("bench: not built yet") },
 	}
+	cmd.AddCommand(newBenchHostsCmd())
+	return cmd
+}
+
+// benchHostsFlags are the flags of `paylab bench hosts`.
+type benchHostsFlags struct {
+	conns        int
+	duration     time.Duration
+	journal      string
+	inflight     int
+	rate         float64
+	cards        []string
+	declineEvery int
+	issuerConns  int
+	cpuProfile   string
+}
+
+func newBenchHostsCmd() *cobra.Command {
+	var f benchHostsFlags
+	cmd := &cobra.Command{
+		Use:   "hosts",
+		Short: "authorisations per second through an in-process acquirer and issuer on loopback",
+		Long: `Starts the acquirer (harness/acquirer) with its journal and the issuer host
+(emulators/issuer) on 127.0.0.1, opens --conns terminal connections, signs
+each on and keeps --inflight 0100 authorisations in flight on each, every one
+with a valid ARQC of a fixture card (TEST keys), for --duration. Progress goes
+to stderr each second; the last line, on stdout, is
+
+  hosts: N auth/s, p50 X ms, p99 Y ms, journal MODE
+
+--journal is sqlite:PATH (default: a file in a new temporary folder, WAL,
+durable), postgres:DSN or memory (not durable).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			return runBenchHosts(ctx, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.conns, "conns", hostlink.DefaultLoadConns, "terminal connections")
+	fl.DurationVar(&f.duration, "duration", hostlink.DefaultLoadDuration, "how long to send")
+	fl.StringVar(&f.journal, "journal", "", "sqlite:PATH | postgres:DSN | memory (default sqlite in a temporary folder)")
+	fl.IntVar(&f.inflight, "inflight", hostlink.DefaultLoadInFlight, "requests in flight per connection")
+	fl.Float64Var(&f.rate, "rate", 0, "pace requests at this many per second in all (0: as fast as the window allows)")
+	fl.StringSliceVar(&f.cards, "cards", []string{"visa-cda-online", "mc-dda"}, "fixture card profiles whose ARQCs the load carries")
+	fl.IntVar(&f.declineEvery, "decline-every", 1000, "every n-th pool entry carries a corrupted ARQC (declined 05); 0 none")
+	fl.IntVar(&f.issuerConns, "issuer-conns", 4, "pipelined connections from the acquirer to the issuer")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (load generator and hosts) to this file")
+	return cmd
+}
+
+// openJournal opens the journal a --journal value names; cleanup closes it
+// and removes a temporary folder.
+func openJournal(ctx context.Context, spec string) (journal.Journal, func(), error) {
+	kind, arg, _ := strings.Cut(spec, ":")
+	switch {
+	case spec == "" || (kind == "sqlite" && arg == ""):
+		dir, err := os.MkdirTemp("", "paylab-bench-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
+		}
+		j, err := journal.OpenSQLite(filepath.Join(dir, "journal.db"))
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
+		}
+		return j, func() { j.Close(); os.RemoveAll(dir) }, nil
+	case kind == "sqlite":
+		j, err := journal.OpenSQLite(arg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
+		}
+		return j, func() { j.Close() }, nil
+	case kind == "postgres" && arg != "":
+		j, err := journal.OpenPostgres(ctx, arg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
+		}
+		return j, func() { j.Close() }, nil
+	case spec == "memory":
+		j := journal.NewMemory()
+		return j, func() { j.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("bench hosts: --journal %q: want sqlite:PATH, postgres:DSN or memory", spec)
+}
+
+// benchCards reads the fixture card profiles: the load generator's side
+// (PAN, expiry, TEST issuer master key AC) and the issuer's (its keys, an
+// account with room for the whole run).
+func benchCards(names []string) ([]hostlink.LoadCard, []issuer.Option, map[string]string, error) {
+	var cards []hostlink.LoadCard
+	var iopts []issuer.Option
+	schemes := map[string]string{}
+	for _, name := range names {
+		p, err := card.LoadProfile(name)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("bench hosts: card %s: %w", name, err)
+		}
+		keys, err := issuer.ProfileKeys(name)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("bench hosts: card %s: %w", name, err)
+		}
+		iopts = append(iopts, issuer.WithCardKeys(keys...))
+		for _, a := range p.Apps {
+			imk, err := hex.DecodeString(strings.ReplaceAll(a.Cryptogram.IMKAC, " ", ""))
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("bench hosts: card %s: issuer master key: %w", name, err)
+			}
+			if len(a.Expiry) < 4 {
+				return nil, nil, nil, fmt.Errorf("bench hosts: card %s: no expiry", name)
+			}
+			dki := byte(1)
+			if d, err := hex.DecodeString(a.Cryptogram.DKI); err == nil && len(d) == 1 {
+				dki = d[0]
+			}
+			cards = append(cards, hostlink.LoadCard{PAN: a.PAN, PANSeq: a.PSN, Expiry: a.Expiry[:4], CVN: a.Cryptogram.CVN, IMKAC: imk, DKI: dki})
+			iopts = append(iopts, issuer.WithAccounts(issuer.Account{PAN: a.PAN, Balance: 1 << 50, Status: issuer.Active}))
+			scheme := "visa"
+			if strings.HasPrefix(a.PAN, "5") || strings.HasPrefix(a.PAN, "2") {
+				scheme = "mastercard"
+			}
+			schemes[a.PAN[:6]] = scheme
+		}
+	}
+	return cards, iopts, schemes, nil
+}
+
+func runBenchHosts(ctx context.Context, f benchHostsFlags, stdout, stderr io.Writer) error {
+	if f.conns <= 0 || f.inflight <= 0 || f.duration <= 0 || f.rate < 0 || f.issuerConns <= 0 {
+		return errors.New("bench hosts: --conns, --inflight, --duration and --issuer-conns must be positive, --rate not negative")
+	}
+	cards, iopts, schemes, err := benchCards(f.cards)
+	if err != nil {
+		return err
+	}
+	j, closeJournal, err := openJournal(ctx, f.journal)
+	if err != nil {
+		return err
+	}
+	defer closeJournal()
+
+	iln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("bench hosts: issuer: %w", err)
+	}
+	iss := issuer.New(iopts...)
+	go iss.Serve(iln)
+	defer iss.Close()
+
+	aopts := []acquirer.Option{acquirer.WithIssuerTimeout(2 * time.Second)}
+	for bin, scheme := range schemes {
+		aopts = append(aopts, acquirer.WithRoute(acquirer.Route{Name: "issuer-" + bin, Scheme: scheme,
+			BINs: []string{bin}, Addr: iln.Addr().String(), Conns: f.issuerConns}))
+	}
+	acq := acquirer.New(j, aopts...)
+	aln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("bench hosts: acquirer: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- acq.Serve(aln) }()
+	defer acq.Close()
+
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench hosts: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("bench hosts: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(stderr, "bench hosts: acquirer %s (journal %s), issuer %s, %d connections x %d in flight, %s\n",
+		aln.Addr(), j.Mode(), iln.Addr(), f.conns, f.inflight, f.duration)
+	res, err := hostlink.Load(ctx, aln.Addr().String(), hostlink.LoadConfig{
+		Conns: f.conns, InFlight: f.inflight, Duration: f.duration, Rate: f.rate,
+		Cards: cards, DeclineEvery: f.declineEvery,
+		Progress: func(p hostlink.LoadProgress) {
+			fmt.Fprintf(stderr, "  %3.0fs  %8.0f auth/s  total %d  errors %d\n", p.Elapsed.Seconds(), p.Rate, p.Count, p.Errors)
+		},
+	})
+	select {
+	case serr := <-serveErr:
+		if serr != nil {
+			return fmt.Errorf("bench hosts: acquirer: %w", serr)
+		}
+	default:
+	}
+	if err != nil {
+		return fmt.Errorf("bench hosts: %w", err)
+	}
+	fmt.Fprintf(stderr, "bench hosts: %s\n", res)
+	if res.Count == 0 {
+		return errors.New("bench hosts: no authorisation answered")
+	}
+	fmt.Fprintf(stdout, "hosts: %.0f auth/s, p50 %s ms, p99 %s ms, journal %s\n",
+		res.Rate, hostlink.Milliseconds(res.P50), hostlink.Milliseconds(res.P99), j.Mode())
+	return nil
 }

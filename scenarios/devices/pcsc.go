@@ -1,7 +1,7 @@
-// Package devices holds the scenario specs of flow DEV: the device paths
-// of a bench, exercised end to end. DEV.PCSC (this file) drives the PC/SC
-// card reader path: the card emulator inserted into vsmartcard's vpcd
-// reader, seen and driven through pcscd by harness/device/pcsc.
+// DEV.PCSC (this file) drives the PC/SC card reader path: the card emulator
+// inserted into vsmartcard's vpcd reader, seen and driven through pcscd by
+// harness/device/pcsc.
+
 package devices
 
 import (

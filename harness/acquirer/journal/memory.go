@@ -44,13 +44,14 @@ func (m *Memory) Find(_ context.Context, f Filter) ([]Txn, error) {
 	defer m.mu.Unlock()
 	var out []Txn
 	for _, rrn := range m.order {
-		t := m.txns[rrn]
-		if f.Match(t) {
+		if t := m.txns[rrn]; f.Match(t) {
 			out = append(out, t)
-			if f.Limit > 0 && len(out) == f.Limit {
-				break
-			}
 		}
+	}
+	// Created order, ties in insertion order, as the SQL stores give.
+	slices.SortStableFunc(out, func(a, b Txn) int { return a.Created.Compare(b.Created) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
 	}
 	return out, nil
 }
