@@ -57,10 +57,10 @@ func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Postgres, e
 		return nil, fmt.Errorf("open postgres journal: %w", err)
 	}
 	upsert := upsertSQL(p.table, pgPlaceholder)
-	p.c = newCommitter(func(ctx context.Context, rows []Txn) error {
+	p.c = newCommitter(func(ctx context.Context, rows []putReq) error {
 		b := &pgx.Batch{}
-		for _, t := range rows {
-			b.Queue(upsert, txnArgs(t)...)
+		for _, r := range rows {
+			b.Queue(upsert, txnArgs(r.t)...)
 		}
 		return pool.SendBatch(ctx, b).Close()
 	}, o.maxBatch, o.writers)
@@ -95,7 +95,7 @@ func (p *Postgres) create(ctx context.Context) error {
 }
 
 // Put implements Journal: it returns once the transaction is committed.
-func (p *Postgres) Put(ctx context.Context, t Txn) error { return p.c.put(ctx, t) }
+func (p *Postgres) Put(ctx context.Context, t Txn) error { return p.c.put(ctx, t, nil) }
 
 // Get implements Journal.
 func (p *Postgres) Get(ctx context.Context, rrn string) (Txn, error) {

@@ -159,6 +159,7 @@ func findSQL(table, seq string, f Filter, ph func(int) string) (string, []any) {
 
 type putReq struct {
 	t    Txn
+	enc  []byte // the row as the store encodes it, made by the caller (off the writer's path)
 	done chan error
 }
 
@@ -170,7 +171,7 @@ func newDone() chan error { return make(chan error, 1) }
 var ErrClosed = errors.New("journal: closed")
 
 // writeBatch is how a store commits rows in one transaction.
-type writeBatch func(ctx context.Context, rows []Txn) error
+type writeBatch func(ctx context.Context, rows []putReq) error
 
 // committer runs the group commit loops of a store's writers.
 type committer struct {
@@ -199,7 +200,6 @@ func newCommitter(write writeBatch, maxBatch, writers int) *committer {
 
 func (c *committer) loop() {
 	batch := make([]putReq, 0, c.maxBatch)
-	rows := make([]Txn, 0, c.maxBatch)
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
 	gather:
@@ -214,15 +214,11 @@ func (c *committer) loop() {
 				break gather
 			}
 		}
-		rows = rows[:0]
-		for _, r := range batch {
-			rows = append(rows, r.t)
-		}
 		// Two puts of one RRN in a batch: the later wins, as it would
-		// one after the other; the upsert applies them in order.
-		err := c.write(context.Background(), rows)
+		// one after the other; the batch is applied in order.
+		err := c.write(context.Background(), batch)
 		if err != nil {
-			err = fmt.Errorf("journal: commit %d transactions: %w", len(rows), err)
+			err = fmt.Errorf("journal: commit %d transactions: %w", len(batch), err)
 		}
 		for _, r := range batch {
 			r.done <- err
@@ -232,7 +228,7 @@ func (c *committer) loop() {
 
 // put queues t and waits for its commit or ctx. A Put whose ctx ends may
 // still be committed: the journal never half-writes a row.
-func (c *committer) put(ctx context.Context, t Txn) error {
+func (c *committer) put(ctx context.Context, t Txn, enc []byte) error {
 	done := newDone()
 	c.mu.RLock()
 	if c.closed {
@@ -240,7 +236,7 @@ func (c *committer) put(ctx context.Context, t Txn) error {
 		return ErrClosed
 	}
 	select {
-	case c.reqs <- putReq{t: t, done: done}:
+	case c.reqs <- putReq{t: t, enc: enc, done: done}:
 		c.mu.RUnlock()
 	case <-ctx.Done():
 		c.mu.RUnlock()

@@ -3,7 +3,7 @@ package journal
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/url"
 
@@ -32,9 +32,8 @@ func WithMaxBatch(n int) Option {
 	}
 }
 
-// WithWriters sets how many commits may be in flight at once: SQLite has one
-// writer whatever this says; PostgreSQL defaults to 4, each commit on its
-// own connection.
+// WithWriters sets how many commits PostgreSQL may have in flight at once,
+// each on its own connection (default 4). SQLite has one writer.
 func WithWriters(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -49,20 +48,34 @@ func WithWriters(n int) Option {
 // SQLite ignores it.
 func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
 
-// SQLite is the default Journal: one file, write-ahead log, and
-// synchronous=FULL so that a committed transaction survives a power cut
-// (SQLite's WAL at NORMAL may lose the last commits). Concurrent Puts are
-// group-committed: one fsync for everything that queued while the previous
-// commit was on its way to the disk.
+// SQLite is the default Journal, for one acquirer node: a single file in
+// write-ahead-log mode with synchronous=FULL, so that a committed
+// transaction survives a power cut, not only a crash.
+//
+// The file is an append-only log: every Put appends the transaction's new
+// version to table events (seq, rrn, txn as JSON), and Get and Find are
+// answered from the latest versions, kept in memory and rebuilt from the
+// log when the file is opened. Appending to one B-tree without secondary
+// indexes is what lets one SQLite writer keep up with two durable Puts
+// per authorisation at 10,000 authorisations a second (an upsert into an
+// indexed table managed less than half that on the lab machine); the
+// node's queries are in memory anyway. Concurrent Puts are group-committed:
+// one fsync for everything that queued while the previous commit was on
+// its way to the disk.
+//
+// The file is opened in exclusive locking mode: one acquirer node owns it
+// (several nodes share PostgreSQL instead). For a look inside with the
+// sqlite3 shell once the node is stopped, view txns holds each
+// transaction's latest version.
 type SQLite struct {
-	w, r    *sql.DB
-	c       *committer
-	get     *sql.Stmt
-	path    string
-	closeFn func() error
+	db   *sql.DB
+	c    *committer
+	mem  *Memory
+	path string
 }
 
-// OpenSQLite opens (creating when missing) the journal in the file at path.
+// OpenSQLite opens (creating when missing) the journal in the file at path
+// and reads its log.
 func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 	o := defaults()
 	for _, opt := range opts {
@@ -70,83 +83,112 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "locking_mode(EXCLUSIVE)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "foreign_keys(OFF)")
-	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
 	}
-	// One writer connection: SQLite serialises writers anyway, and a single
-	// connection keeps its prepared upsert.
-	w.SetMaxOpenConns(1)
-	for _, ddl := range createTable(table, table) {
-		if _, err := w.Exec(ddl); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("open sqlite journal %s: create table: %w", path, err)
-		}
+	// One connection: SQLite has one writer, exclusive locking admits no
+	// other reader, and the connection keeps its prepared statement.
+	db.SetMaxOpenConns(1)
+	s := &SQLite{db: db, mem: NewMemory(), path: path}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
 	}
-	var mode string
-	if err := w.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
-		w.Close()
-		return nil, fmt.Errorf("open sqlite journal %s: journal_mode is %q, want wal: %v", path, mode, err)
-	}
-	r, err := sql.Open("sqlite", dsn)
+	ins, err := db.Prepare("INSERT INTO events (rrn, txn) VALUES (?, ?)")
 	if err != nil {
-		w.Close()
+		db.Close()
 		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(4)
-	s := &SQLite{w: w, r: r, path: path}
-	if s.get, err = r.Prepare(selectSQL(table) + " WHERE rrn = ?"); err != nil {
-		s.w.Close()
-		s.r.Close()
-		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
-	}
-	ins, err := w.Prepare(upsertSQL(table, func(int) string { return "?" }))
-	if err != nil {
-		s.w.Close()
-		s.r.Close()
-		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
-	}
-	s.c = newCommitter(func(ctx context.Context, rows []Txn) error {
-		tx, err := w.BeginTx(ctx, nil)
+	s.c = newCommitter(func(ctx context.Context, rows []putReq) error {
+		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		st := tx.StmtContext(ctx, ins)
-		for _, t := range rows {
-			if _, err := st.ExecContext(ctx, txnArgs(t)...); err != nil {
+		for _, r := range rows {
+			if _, err := st.ExecContext(ctx, r.t.RRN, r.enc); err != nil {
 				tx.Rollback()
-				return fmt.Errorf("rrn %s: %w", t.RRN, err)
+				return fmt.Errorf("rrn %s: %w", r.t.RRN, err)
 			}
 		}
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		// Only what is on the disk becomes visible.
+		for _, r := range rows {
+			s.mem.Put(ctx, r.t)
+		}
+		return nil
 	}, o.maxBatch, 1)
-	s.closeFn = func() error {
-		s.c.close()
-		return errors.Join(ins.Close(), s.get.Close(), s.r.Close(), s.w.Close())
-	}
 	return s, nil
 }
 
+// init creates the log when missing, checks that the WAL is in use, and
+// replays the log into memory.
+func (s *SQLite) init() error {
+	for _, ddl := range []string{
+		`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, rrn TEXT NOT NULL, txn TEXT NOT NULL)`,
+		`CREATE VIEW IF NOT EXISTS ` + table + ` AS SELECT rrn,
+			txn ->> '$.TerminalID' AS terminal_id, txn ->> '$.STAN' AS stan, txn ->> '$.MTI' AS mti,
+			txn ->> '$.Kind' AS kind, txn ->> '$.PANMasked' AS pan_masked, txn ->> '$.Scheme' AS scheme,
+			txn ->> '$.Amount' AS amount, txn ->> '$.Currency' AS currency, txn ->> '$.RC' AS rc,
+			txn ->> '$.State' AS state, txn ->> '$.Reversal' AS reversal, txn ->> '$.OrigRRN' AS orig_rrn,
+			txn ->> '$.Batch' AS batch, txn ->> '$.Created' AS created, txn
+			FROM (SELECT rrn, txn, row_number() OVER (PARTITION BY rrn ORDER BY seq DESC) AS v FROM events)
+			WHERE v = 1`,
+	} {
+		if _, err := s.db.Exec(ddl); err != nil {
+			return fmt.Errorf("create log: %w", err)
+		}
+	}
+	var mode string
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal_mode is %q, want wal", mode)
+	}
+	rows, err := s.db.Query("SELECT seq, txn FROM events ORDER BY seq")
+	if err != nil {
+		return fmt.Errorf("read log: %w", err)
+	}
+	defer rows.Close()
+	ctx := context.Background()
+	for rows.Next() {
+		var seq int64
+		var b []byte
+		if err := rows.Scan(&seq, &b); err != nil {
+			return fmt.Errorf("read log: %w", err)
+		}
+		var t Txn
+		if err := json.Unmarshal(b, &t); err != nil {
+			return fmt.Errorf("read log: event %d: %w", seq, err)
+		}
+		s.mem.Put(ctx, t)
+	}
+	return rows.Err()
+}
+
 // Put implements Journal: it returns once the transaction is committed.
-func (s *SQLite) Put(ctx context.Context, t Txn) error { return s.c.put(ctx, t) }
+func (s *SQLite) Put(ctx context.Context, t Txn) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("journal: put %s: %w", t.RRN, err)
+	}
+	return s.c.put(ctx, t, b)
+}
 
 // Get implements Journal.
 func (s *SQLite) Get(ctx context.Context, rrn string) (Txn, error) {
 	if s.c.isClosed() {
 		return Txn{}, ErrClosed
 	}
-	t, err := scanTxn(s.get.QueryRowContext(ctx, rrn))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Txn{}, ErrNotFound
-	}
-	if err != nil {
-		return Txn{}, fmt.Errorf("journal: get %s: %w", rrn, err)
-	}
-	return t, nil
+	return s.mem.Get(ctx, rrn)
 }
 
 // Find implements Journal.
@@ -154,24 +196,7 @@ func (s *SQLite) Find(ctx context.Context, f Filter) ([]Txn, error) {
 	if s.c.isClosed() {
 		return nil, ErrClosed
 	}
-	q, args := findSQL(table, "rowid", f, func(int) string { return "?" })
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("journal: find: %w", err)
-	}
-	defer rows.Close()
-	var out []Txn
-	for rows.Next() {
-		t, err := scanTxn(rows)
-		if err != nil {
-			return nil, fmt.Errorf("journal: find: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal: find: %w", err)
-	}
-	return out, nil
+	return s.mem.Find(ctx, f)
 }
 
 // Mode implements Journal: "sqlite-wal" (WAL, synchronous=FULL: durable).
@@ -181,4 +206,10 @@ func (s *SQLite) Mode() string { return "sqlite-wal" }
 func (s *SQLite) Path() string { return s.path }
 
 // Close commits what is queued and closes the file.
-func (s *SQLite) Close() error { return s.closeFn() }
+func (s *SQLite) Close() error {
+	if s.c.isClosed() {
+		return nil
+	}
+	s.c.close()
+	return s.db.Close()
+}

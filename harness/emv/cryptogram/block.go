@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"crypto/des"
 	"math/bits"
+	"sync"
 )
 
 // blockSize is the DES block size n of EMV Book 2, Annex A1 (8 bytes).
@@ -12,7 +13,52 @@ const blockSize = des.BlockSize
 // newCipher returns single DES for an 8-byte key, two-key triple DES
 // (EDE with K1 K2 K1, EMV Book 2 Annex B1.1) for a 16-byte key and three-key
 // triple DES for a 24-byte key.
+//
+// Key schedules cost more than the few blocks EMV enciphers under a key (an
+// issuer host spent a tenth of its time in them), so ciphers are kept in a
+// small cache: an ICC master key serves every transaction of its card, a
+// session key both the ARQC check and the ARPC.
 func newCipher(name string, key []byte) (cipher.Block, error) {
+	if len(key) == 8 || len(key) == 16 || len(key) == 24 {
+		var ck cacheKey
+		ck.n = uint8(copy(ck.k[:], key))
+		ciphers.mu.Lock()
+		b, ok := ciphers.m[ck]
+		ciphers.mu.Unlock()
+		if ok {
+			return b, nil
+		}
+		b, err := makeCipher(name, key)
+		if err != nil {
+			return nil, err
+		}
+		ciphers.mu.Lock()
+		if len(ciphers.m) >= maxCachedCiphers {
+			clear(ciphers.m) // cheaper than LRU bookkeeping; refills in a few transactions
+		}
+		ciphers.m[ck] = b
+		ciphers.mu.Unlock()
+		return b, nil
+	}
+	return makeCipher(name, key)
+}
+
+// maxCachedCiphers bounds the cache (about 1 KiB of schedules each).
+const maxCachedCiphers = 4096
+
+type cacheKey struct {
+	k [24]byte
+	n uint8
+}
+
+// ciphers caches DES and triple-DES ciphers by key; crypto/des ciphers are
+// stateless once made, so one serves concurrent callers.
+var ciphers = struct {
+	mu sync.Mutex
+	m  map[cacheKey]cipher.Block
+}{m: map[cacheKey]cipher.Block{}}
+
+func makeCipher(name string, key []byte) (cipher.Block, error) {
 	switch len(key) {
 	case 8:
 		return des.NewCipher(key)
