@@ -228,8 +228,12 @@ var _ = Describe("HOST: sign-on and authorisation", func() {
 		r := newRig()
 		t := r.terminal()
 		start := r.visa.Ledger()
-		rc, _ := t.purchase(onlinePINCard(onlinePIN), onlineAmount, "1111") // the account's PIN is 2468
-		Expect(rc.Outcome).To(HaveTVRBit(emv.TVROnlinePINEntered))          // Book 3, 10.5.2: TVR byte 3 bit 3
+		// The account's PIN is 2468. Known gap: hostlink puts the kernel's
+		// plaintext ISO 9564-1 format 2 block in DE 52 and the issuer wants
+		// format 0 under its PIN key, so today the right PIN is refused 55
+		// too; this spec cannot tell the two apart until hostlink enciphers.
+		rc, _ := t.purchase(onlinePINCard(onlinePIN), onlineAmount, "1111")
+		Expect(rc.Outcome).To(HaveTVRBit(emv.TVROnlinePINEntered)) // Book 3, 10.5.2: TVR byte 3 bit 3
 		expectDeclinedOnline(t, rc, "55")
 		Expect(r.visa.Ledger()).To(Equal(start))
 		expectNoPINBlock(t.link.TranscriptText(), "1111")
