@@ -174,6 +174,3 @@ func num(m *iso8583.Message, n int) int64 {
 	Expect(err).NotTo(HaveOccurred(), "DE %d numeric", n)
 	return v
 }
-
-// iso8583MTI parses a literal MTI.
-func iso8583MTI(s string) iso8583.MTI { return iso8583.MustMTI(s) }

@@ -9,6 +9,7 @@ import (
 	"github.com/paylab/paylab/emulators/issuer"
 	"github.com/paylab/paylab/harness/acquirer/journal"
 	"github.com/paylab/paylab/harness/emv"
+	"github.com/paylab/paylab/harness/iso8583"
 	"github.com/paylab/paylab/harness/terminal/hostlink"
 	"github.com/paylab/paylab/scenarios/labels"
 	. "github.com/paylab/paylab/scenarios/match"
@@ -132,7 +133,7 @@ var _ = Describe("HOST: reversals", func() {
 		r.expectRestored(rrn, start)
 		// ISO 8583:1987: the repeat (0401) is the same message again.
 		rep := rev.Clone()
-		rep.MTI = iso8583MTI("0401")
+		rep.MTI = iso8583.MustMTI("0401")
 		Expect(field(raw.rt(rep), 39)).To(Equal("00"))
 		again := raw.reversal("0400", orig, rrn) // and a second reversal with its own STAN
 		Expect(field(raw.rt(again), 39)).To(Equal("00"))
