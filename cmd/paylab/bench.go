@@ -85,9 +85,7 @@ durable), postgres:DSN or memory (not durable).`,
 // openJournal opens the journal a --journal value names; cleanup closes it
 // and removes a temporary folder.
 func openJournal(ctx context.Context, spec string) (journal.Journal, func(), error) {
-	kind, arg, _ := strings.Cut(spec, ":")
-	switch {
-	case spec == "" || (kind == "sqlite" && arg == ""):
+	if spec == "" || spec == "sqlite" || spec == "sqlite:" {
 		dir, err := os.MkdirTemp("", "paylab-bench-")
 		if err != nil {
 			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
@@ -98,23 +96,12 @@ func openJournal(ctx context.Context, spec string) (journal.Journal, func(), err
 			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
 		}
 		return j, func() { j.Close(); os.RemoveAll(dir) }, nil
-	case kind == "sqlite":
-		j, err := journal.OpenSQLite(arg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
-		}
-		return j, func() { j.Close() }, nil
-	case kind == "postgres" && arg != "":
-		j, err := journal.OpenPostgres(ctx, arg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
-		}
-		return j, func() { j.Close() }, nil
-	case spec == "memory":
-		j := journal.NewMemory()
-		return j, func() { j.Close() }, nil
 	}
-	return nil, nil, fmt.Errorf("bench hosts: --journal %q: want sqlite:PATH, postgres:DSN or memory", spec)
+	j, err := journal.Open(ctx, spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench hosts: %w", err)
+	}
+	return j, func() { j.Close() }, nil
 }
 
 // benchCards reads the fixture card profiles: the load generator's side

@@ -104,24 +104,11 @@ func parseIssuerRoute(s string) (acquirer.Route, error) {
 
 // openHostsJournal opens the journal a --journal value names.
 func openHostsJournal(ctx context.Context, spec string) (journal.Journal, error) {
-	kind, arg, _ := strings.Cut(spec, ":")
-	switch {
-	case spec == "memory":
-		return journal.NewMemory(), nil
-	case kind == "sqlite" && arg != "":
-		j, err := journal.OpenSQLite(arg)
-		if err != nil {
-			return nil, fmt.Errorf("hosts up: journal: %w", err)
-		}
-		return j, nil
-	case kind == "postgres" && arg != "":
-		j, err := journal.OpenPostgres(ctx, arg)
-		if err != nil {
-			return nil, fmt.Errorf("hosts up: journal: %w", err)
-		}
-		return j, nil
+	j, err := journal.Open(ctx, spec)
+	if err != nil {
+		return nil, fmt.Errorf("hosts up: %w", err)
 	}
-	return nil, fmt.Errorf("hosts up: --journal %q: want sqlite:PATH, postgres:DSN or memory", spec)
+	return j, nil
 }
 
 // hostsUp runs the hosts until ctx ends. ready, when not nil, receives the

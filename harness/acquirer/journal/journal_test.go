@@ -357,3 +357,24 @@ func BenchmarkPut(b *testing.B) {
 // parallelism × GOMAXPROCS goroutines put at once: about the transactions
 // in flight under `paylab bench hosts` (16 connections × a window of 8).
 const parallelism = 64
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	for _, bad := range []string{"", "sqlite", "sqlite:", "postgres:", "mysql:x", "memory:"} {
+		if _, err := journal.Open(ctx, bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
+		}
+	}
+	j, err := journal.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if j.Mode() != "sqlite-wal" {
+		t.Errorf("mode %q", j.Mode())
+	}
+	m, _ := journal.Open(ctx, "memory")
+	if m.Mode() != "memory" {
+		t.Errorf("mode %q", m.Mode())
+	}
+}
