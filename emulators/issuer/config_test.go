@@ -1,11 +1,13 @@
 package issuer
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/paylab/paylab/emulators/card"
+	"github.com/paylab/paylab/fixtures"
 )
 
 func TestLoadConfigCoversEveryCardProfile(t *testing.T) {
@@ -152,5 +154,21 @@ func TestWithProfiles(t *testing.T) {
 	k, err := is.keys.lookup("5413330089010012", "01")
 	if err != nil || k.CVN != 16 || k.Profile != "mc-dda" {
 		t.Errorf("lookup: %+v %v", k, err)
+	}
+}
+
+// TestPINKeyIsTheFixtureZPK: the test issuer's pin_key is the zone PIN key
+// the acquirer translates DE 52 to by default (fixtures/keys/pin.yaml).
+func TestPINKeyIsTheFixtureZPK(t *testing.T) {
+	cfg, err := LoadConfig("test-issuer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := fixtures.LoadPINKeys(fixtures.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cfg.PINKey, keys.ZPK) {
+		t.Fatal("test-issuer.yaml pin_key differs from fixtures/keys/pin.yaml zpk")
 	}
 }

@@ -14,8 +14,8 @@
 //
 // A configuration names BIN ranges (scheme, default keys), accounts (PAN →
 // balance, status, per-transaction and daily limits, expiry, online PIN),
-// the card profiles of fixtures/cards whose keys check ARQCs, a PIN key
-// (TEST KEY) and script rules; see fixtures/issuers/README.md. An emulator
+// the card profiles of fixtures/cards whose keys check ARQCs, a zone PIN
+// key (ZPK, TEST KEY) and script rules; see fixtures/issuers/README.md. An emulator
 // does not import another, so the issuer reads the key part of a card
 // profile itself (ProfileKeys, WithProfiles); emulators/card validates the
 // whole profile. A caller above both (harness/bench) may also build
@@ -53,8 +53,9 @@
 //
 // Decisions, in this order (ISO 8583:1987 DE 39): 14 no account; 05 the
 // ARQC does not verify (EMV Book 2, 8.1; Book 3, 10.9); 55 the DE 52 PIN
-// block (ISO 9564-1 format 0 under the TEST PIN key) does not carry the
-// account's PIN; 57 blocked, lost or stolen; 54 expired (status, or expiry
+// block (ISO 9564-1 format 0 under the ZPK, to which the acquirer
+// translated it from the terminal's key; deciphered by package cryptogram)
+// does not carry the account's PIN, or is no format 0 block for the PAN; 57 blocked, lost or stolen; 54 expired (status, or expiry
 // YYMM before the current month); 61 over the per-transaction or daily
 // limit; 51 over the available balance; else 00 with an auth code in DE 38.
 // 91 and any other code come from a Fault{RC: ...}; 94 (duplicate

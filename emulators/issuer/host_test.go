@@ -273,7 +273,7 @@ func TestResponseCodes(t *testing.T) {
 	cl := newClient(t, addr)
 	cfg, _ := LoadConfig("test-issuer")
 	pinBlock := func(pan, pin string) []byte {
-		b, err := EncipherPINBlock(cfg.PINKey, pan, pin)
+		b, err := cryptogram.EncipherISOFormat0PINBlock(cfg.PINKey, pin, pan)
 		if err != nil {
 			t.Fatal(err)
 		}

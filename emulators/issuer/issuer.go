@@ -1,8 +1,6 @@
 package issuer
 
 import (
-	"crypto/cipher"
-	"crypto/des"
 	"errors"
 	"net"
 	"sort"
@@ -113,17 +111,14 @@ func WithScripts(rules ...ScriptRule) Option {
 	return func(is *Issuer) { is.scripts = append(is.scripts, rules...) }
 }
 
-// WithPINKey sets the TEST KEY (triple DES, 16 or 24 bytes) under which
-// DE 52 carries ISO 9564-1 format 0 PIN blocks. A key of another length
-// leaves PIN blocks unverifiable (answered 55).
+// WithPINKey sets the zone PIN key (ZPK, a TEST KEY: double-length triple
+// DES, 16 bytes) under which DE 52 carries ISO 9564-1 format 0 PIN blocks.
+// A key of another length leaves PIN blocks unverifiable (answered 55).
 func WithPINKey(key []byte) Option {
 	return func(is *Issuer) {
 		is.pinKey = nil
 		if len(key) == 16 {
-			key = append(append([]byte{}, key...), key[:8]...)
-		}
-		if b, err := des.NewTripleDESCipher(key); err == nil {
-			is.pinKey = b
+			is.pinKey = append([]byte(nil), key...)
 		}
 	}
 }
@@ -177,7 +172,7 @@ type Issuer struct {
 	maxTxns  int
 
 	currency string
-	pinKey   cipher.Block
+	pinKey   []byte // ZPK
 	keys     *keyring
 	bins     []BIN
 	scripts  []ScriptRule

@@ -40,6 +40,7 @@ type config struct {
 	maxInFlight  int
 	echoInterval time.Duration
 	dial         func(ctx context.Context, addr string) (net.Conn, error)
+	pin          pinKeys
 	err          error
 }
 
@@ -188,6 +189,7 @@ func New(j journal.Journal, opts ...Option) *Acquirer {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	cfg.loadDefaultPINKeys()
 	if cfg.dial == nil {
 		d := net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
 		cfg.dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }

@@ -45,7 +45,7 @@
 // not the original's or a refund that would take the refunds of one
 // original above its amount (a reversed or declined refund gives its amount
 // back), 30 format error, 58 not signed
-// on, 91 issuer unavailable or timed out (WithIssuerTimeout, default 2 s),
+// on, 63 security violation (DE 52 does not translate, below), 91 issuer unavailable or timed out (WithIssuerTimeout, default 2 s),
 // 94 duplicate transmission, 96 journal failure. Issuer codes pass through.
 //
 // RRN (DE 37, an 12): the node id (WithNodeID, two characters) and ten
@@ -114,6 +114,20 @@
 // link, used to match answers), DE 32 (WithAcquirerID, "123456"), DE 37
 // (its RRN), and the terminal's DE 2, 3, 4, 7, 12, 13, 14, 22, 23, 41, 42,
 // 49, 52, 55 (never DE 35); an advice also carries DE 39, a refund DE 62.
+//
+// DE 52 (online PIN, EMV Book 3, 10.5.2) arrives as an ISO 9564-1 format 0
+// block enciphered under the terminal's PIN key (TPK: WithTerminalPINKey,
+// per DE 41 or one for all) and leaves translated to the zone PIN key of
+// the issuer's route (ZPK: Route.PINKey, else WithZonePINKey) by
+// cryptogram.TranslatePINBlock, which checks the deciphered block is format
+// 0 for the PAN of DE 2 with a PIN of 4 to 12 digits; the PIN is never
+// in the clear outside it. Both keys default to the TEST KEYS of
+// fixtures/keys/pin.yaml (the test issuer's pin_key is that ZPK). A block
+// that does not translate is answered DE 39 63 (security violation,
+// ISO 8583:1987) and journalled Declined, not forwarded: it is the
+// acquirer's finding, whereas 55 (incorrect PIN) is the issuer's decision;
+// the log names the terminal, RRN and failed check, never the block. A
+// re-forwarded advice whose block does not translate goes without DE 52.
 //
 // A reversal to the issuer is an 0400: DE 3, 4 and DE 37 of the original,
 // DE 7 now, DE 11 the link's STAN, DE 32, 41, 42, 49, and DE 90 (original

@@ -22,6 +22,7 @@ const (
 	rcNotFound          = "25" // unable to locate record
 	rcFormatError       = "30"
 	rcNotPermitted      = "58" // transaction not permitted to terminal (not signed on)
+	rcSecurityViolation = "63" // security violation: DE 52 does not translate (pin.go)
 	rcIssuerUnavailable = "91"
 	rcDuplicate         = "94"
 	rcReconcileError    = "95"
@@ -278,6 +279,10 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 	case !routed:
 		rc = rcNoSuchIssuer
 	}
+	if rc == "" && kind != journal.Void {
+		// DE 52 leaves under the issuer zone's key or not at all.
+		rc = a.translatePIN(req, tid, pan, t.Issuer, t.RRN)
+	}
 	e := newEntry(t)
 	e.inflight = true
 	if kind == journal.Refund && orig != nil {
@@ -442,7 +447,13 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 		if !e.inflight && e.txn.State == journal.Pending && e.txn.Kind == journal.Advice {
 			e.inflight = true
 			e.done = make(chan struct{})
+			t := e.txn
 			e.mu.Unlock()
+			if a.translatePIN(req, t.TerminalID, str(req, 2), t.Issuer, t.RRN) != "" {
+				// An advice is not PIN-verified (the card approved
+				// offline): it goes without the block it cannot carry.
+				req.Unset(52)
+			}
 			a.forward(ctx, e, req, resp)
 			return
 		}

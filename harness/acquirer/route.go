@@ -23,6 +23,10 @@ type Route struct {
 	// Conns is how many pipelined connections the acquirer keeps to the
 	// issuer (default 1).
 	Conns int
+	// PINKey is the zone PIN key (ZPK, 16 bytes, double-length triple DES)
+	// shared with this issuer: DE 52 is translated to it from the
+	// terminal's key. nil: the acquirer's (WithZonePINKey).
+	PINKey []byte
 }
 
 type binRule struct {
@@ -37,6 +41,11 @@ func (r Route) check() error {
 	}
 	if len(r.BINs) == 0 {
 		return fmt.Errorf("route %q: no BINs", r.Name)
+	}
+	if r.PINKey != nil {
+		if err := checkPINKey("zone PIN key", r.PINKey); err != nil {
+			return fmt.Errorf("route %q: %w", r.Name, err)
+		}
 	}
 	for _, b := range r.BINs {
 		if _, err := parseBIN(b); err != nil {

@@ -74,9 +74,11 @@ func (d AuthDecision) String() string {
 // the issuer needs to check it (the DE 55 content).
 type AuthRequest struct {
 	Data emv.TagValues // 9F26, 9F27, 9F10, 9F36, 9F37, 95, 9A, 9C, 9F02, 9F03, 5F2A, 82, 9F1A, 9F34, 9F33, 9F35, 84, 5A, 5F34, ...
-	// PINBlock is the online PIN as an ISO 9564-1 format 2 block; nil when
-	// no online PIN was entered. TODO(issue 3): encipher under the PIN
-	// encryption key once the ISO 8583 acquirer path lands.
+	// PINBlock is the online PIN as the PIN pad hands it, a plaintext ISO
+	// 9564-1 format 2 block; nil when no online PIN was entered. It is
+	// sensitive: the Authorizer enciphers it before anything leaves the
+	// terminal (hostlink: format 0 under the terminal PIN key, EMV Book 3,
+	// 10.5.2) and never logs it.
 	PINBlock []byte
 }
 

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -8,7 +9,9 @@ import (
 
 	"github.com/paylab/paylab/emulators/card"
 	"github.com/paylab/paylab/emulators/issuer"
+	"github.com/paylab/paylab/fixtures"
 	"github.com/paylab/paylab/harness/emv"
+	"github.com/paylab/paylab/harness/emv/cryptogram"
 	"github.com/paylab/paylab/harness/iso8583"
 	"github.com/paylab/paylab/harness/terminal/hostlink"
 	"github.com/paylab/paylab/scenarios/labels"
@@ -227,16 +230,40 @@ var _ = Describe("HOST: sign-on and authorisation", func() {
 	It(labels.Title("HOST.AUTH.013"), labels.Case("HOST.AUTH.013"), func() {
 		r := newRig()
 		t := r.terminal()
-		start := r.visa.Ledger()
-		// The account's PIN is 2468. Known gap: hostlink puts the kernel's
-		// plaintext ISO 9564-1 format 2 block in DE 52 and the issuer wants
-		// format 0 under its PIN key, so today the right PIN is refused 55
-		// too; this spec cannot tell the two apart until hostlink enciphers.
-		rc, _ := t.purchase(onlinePINCard(onlinePIN), onlineAmount, "1111")
-		Expect(rc.Outcome).To(HaveTVRBit(emv.TVROnlinePINEntered)) // Book 3, 10.5.2: TVR byte 3 bit 3
-		expectDeclinedOnline(t, rc, "55")
-		Expect(r.visa.Ledger()).To(Equal(start))
-		expectNoPINBlock(t.link.TranscriptText(), "1111")
+		start := r.visa.Ledger()[onlinePIN]
+		// The account's online PIN is 2468 (test-issuer.yaml). hostlink
+		// enciphers an ISO 9564-1 format 0 block under the terminal's TPK,
+		// the acquirer translates DE 52 to the issuer route's ZPK, and the
+		// issuer deciphers and compares (EMV Book 3, 10.5.2: the terminal
+		// cannot know the result of an online PIN). TPK and ZPK differ, so
+		// an approval shows the translation happened.
+		keys, err := fixtures.LoadPINKeys(fixtures.FS)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(keys.TPK).NotTo(Equal(keys.ZPK))
+
+		ok, _ := t.purchase(onlinePINCard(onlinePIN), onlineAmount, "2468")
+		Expect(ok.Outcome).To(HaveTVRBit(emv.TVROnlinePINEntered)) // Book 3, 10.5.2: TVR byte 3 bit 3
+		Expect(rcOf(t.link, "0210")).To(Equal("00"))
+		Expect(ok.Outcome).To(BeApprovedOnline())
+		Expect(r.visa.Ledger()[onlinePIN]).To(Equal(start - onlineAmount))
+
+		bad, _ := t.purchase(onlinePINCard(onlinePIN), onlineAmount, "1111")
+		Expect(bad.Outcome).To(HaveTVRBit(emv.TVROnlinePINEntered))
+		expectDeclinedOnline(t, bad, "55") // ISO 8583:1987 DE 39 55: the issuer's decision
+		Expect(r.visa.Ledger()[onlinePIN]).To(Equal(start - onlineAmount))
+
+		text := t.link.TranscriptText()
+		expectDE52Masked(text, 2)
+		for _, pin := range []string{"2468", "1111"} {
+			expectNoPINBlock(text, pin)
+			f0, err := cryptogram.ISOFormat0PINBlock(pin, onlinePIN)
+			Expect(err).NotTo(HaveOccurred())
+			enc, err := cryptogram.EncipherISOFormat0PINBlock(keys.TPK, pin, onlinePIN)
+			Expect(err).NotTo(HaveOccurred())
+			for _, blk := range [][]byte{f0, enc} {
+				Expect(strings.ToUpper(text)).NotTo(ContainSubstring(fmt.Sprintf("%X", blk)), "a PIN block in the evidence")
+			}
+		}
 	})
 
 	It(labels.Title("HOST.AUTH.014"), labels.Case("HOST.AUTH.014"), func() {
@@ -284,4 +311,20 @@ func expectNoPINBlock(text, pin string) {
 	GinkgoHelper()
 	blk := "2" + string(rune('0'+len(pin))) + pin + strings.Repeat("F", 14-len(pin))
 	Expect(strings.ToUpper(text)).NotTo(ContainSubstring(blk), "a PIN block in the evidence")
+}
+
+// expectDE52Masked checks the transcript carries DE 52 in n messages, each
+// time shown only as emv.Masked (the ISO 8583 masked printer: MaskAll).
+func expectDE52Masked(text string, n int) {
+	GinkgoHelper()
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "DE  52") {
+			lines = append(lines, l)
+		}
+	}
+	Expect(lines).To(HaveLen(n), "DE 52 lines in the transcript")
+	for _, l := range lines {
+		Expect(l).To(HaveSuffix(": "+emv.Masked), "DE 52 shown masked")
+	}
 }

@@ -19,6 +19,15 @@
 //   - Issuer script secure messaging, MAC and encipherment (Book 2, 9.2 and
 //     9.3), PIN change commands with the VIS and ISO 9564-1 format 2 PIN
 //     blocks.
+//   - Online PIN blocks, ISO 9564-1 format 0 (PIN field xor the 12
+//     rightmost PAN digits without the check digit), enciphered with a
+//     double-length triple-DES PIN key, one block ECB:
+//     ISOFormat0PINBlock, ParseISOFormat0PINBlock,
+//     EncipherISOFormat0PINBlock, DecipherISOFormat0PINBlock, and
+//     TranslatePINBlock (TPK → ZPK, as an acquirer does; the block's format
+//     and PIN length checked). ParseISOFormat2PINBlock reads the kernel's
+//     format 2 block. Errors (*PINBlockError, ErrPINBlock, *InputError,
+//     *LengthError) never hold a PIN, a block or a key.
 //   - OddParity and KCV for key handling and evidence.
 //
 // Derived keys are returned with odd parity, as HSMs hold them; DES ignores

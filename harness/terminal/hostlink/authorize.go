@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paylab/paylab/harness/emv"
+	"github.com/paylab/paylab/harness/emv/cryptogram"
 	"github.com/paylab/paylab/harness/iso8583"
 	"github.com/paylab/paylab/harness/terminal"
 )
@@ -125,8 +126,9 @@ func bcdDigits(t emv.Tag, v []byte, n int) (string, error) {
 
 // financial builds a 0100/0200/0220 from the kernel's data (host contract,
 // "0100 authorisation / 0200 financial"): DE 2, 3, 4, 7, 11, 12, 13, 14,
-// 22, 23, 35, 41, 42, 49, 52 and 55. It holds the PAN and track 2: it is
-// never logged but through the masked printer.
+// 22, 23, 35, 41, 42, 49, 52 (the online PIN, enciphered: encipherPIN) and
+// 55. It holds the PAN and track 2: it is never logged but through the
+// masked printer.
 func (l *Link) financial(mti iso8583.MTI, d emv.TagValues, pinBlock []byte) (*iso8583.Message, error) {
 	m := iso8583.NewMessage(l.cfg.dialect, mti)
 	now := l.cfg.clock()
@@ -162,7 +164,11 @@ func (l *Link) financial(mti iso8583.MTI, d emv.TagValues, pinBlock []byte) (*is
 		m.SetString(22, l.cfg.entryMode), m.SetString(49, cur),
 	}
 	if len(pinBlock) > 0 {
-		errs = append(errs, m.SetBytes(52, pinBlock))
+		enc, err := l.encipherPIN(m, pinBlock)
+		if err != nil {
+			return nil, err
+		}
+		errs = append(errs, m.SetBytes(52, enc))
 	}
 	objs := make([]emv.TLV, 0, len(de55Tags))
 	for _, t := range de55Tags {
@@ -177,6 +183,28 @@ func (l *Link) financial(mti iso8583.MTI, d emv.TagValues, pinBlock []byte) (*is
 		return nil, err
 	}
 	return m, nil
+}
+
+// encipherPIN turns the kernel's plaintext online PIN block (ISO 9564-1
+// format 2, as the PIN pad hands it: EMV Book 3, 10.5.2 leaves the online
+// block to the payment system) into DE 52: an ISO 9564-1 format 0 block
+// for the PAN of DE 2, enciphered under the terminal PIN key (two-key
+// triple DES). Format 2 is for the card only; a clear block never goes on
+// the wire. Errors name the failed check, never the PIN or a block.
+func (l *Link) encipherPIN(m *iso8583.Message, format2 []byte) ([]byte, error) {
+	pan, ok := m.GetString(2)
+	if !ok {
+		return nil, errors.New("online PIN: no PAN (DE 2) to build the format 0 block")
+	}
+	pin, err := cryptogram.ParseISOFormat2PINBlock(format2)
+	if err != nil {
+		return nil, fmt.Errorf("online PIN: %w", err)
+	}
+	enc, err := cryptogram.EncipherISOFormat0PINBlock(l.cfg.pinKey, pin, pan)
+	if err != nil {
+		return nil, fmt.Errorf("online PIN: %w", err)
+	}
+	return enc, nil
 }
 
 // Authorize sends the kernel's online request (EMV Book 3, 10.9) as an 0200

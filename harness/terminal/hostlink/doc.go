@@ -10,7 +10,8 @@
 // WithTerminal (DE 41/42), WithTimeout (5 s per request), WithRetryInterval
 // (2 s between reversal transmissions), WithDialect, WithFraming, WithClock,
 // WithTranscript (the last 1024 messages, masked), WithAuthorizationMTI
-// (0200, or 0100), WithEntryMode ("051" chip), WithCurrency ("978").
+// (0200, or 0100), WithEntryMode ("051" chip), WithCurrency ("978"),
+// WithPINKey (the TEST TPK of fixtures/keys/pin.yaml).
 //
 // SignOn, SignOff and Echo send 0800 with DE 70 001, 002 and 301. A link
 // whose connection drops dials again on its next exchange and signs on
@@ -19,7 +20,7 @@
 // Authorize implements terminal.Authorizer: it turns the kernel's online
 // request (EMV Book 3, 10.9) into an 0200 — DE 2 from 5A, 14 from 5F24, 23
 // from 5F34, 35 from 57, 4 from 9F02, 49 from 5F2A, 3 from 9C, 22 "051",
-// 52 the PIN block, 55 the ARQC and its data — and the 0210 into the
+// 52 the online PIN, 55 the ARQC and its data — and the 0210 into the
 // kernel's AuthResponse: DE 39 is the ARC (Book 4, A6), "00" approves; DE 55
 // tag 91 is the issuer authentication data, 71 and 72 the scripts. When the
 // answer does not come in time, or the connection drops after the request
@@ -28,6 +29,14 @@
 // and queues an 0400 reversal (DE 39 68, DE 90 the original's data) that
 // the link sends in the background and repeats as 0401 every retry interval
 // until the host answers. Flush waits for the queue; Reversals shows it.
+//
+// Online PIN: the kernel hands the PIN as a plaintext ISO 9564-1 format 2
+// block (terminal.AuthRequest.PINBlock); Authorize rebuilds it as a format 0
+// block for the PAN of DE 2 and enciphers it under the terminal PIN key
+// (WithPINKey; default the TEST KEY tpk of fixtures/keys/pin.yaml, which is
+// also the acquirer's default), two-key triple DES, ECB (package
+// cryptogram). The acquirer translates it to the issuer's zone key. No clear
+// PIN block is ever written to the wire, the transcript or an error.
 //
 // # POS
 //

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paylab/paylab/fixtures"
 	"github.com/paylab/paylab/harness/iso8583"
 )
 
@@ -67,6 +68,7 @@ type config struct {
 	currency      string
 	dialer        net.Dialer
 	reversalLimit int
+	pinKey        []byte // TPK; nil: the fixture's
 }
 
 // Option configures a Link.
@@ -113,6 +115,15 @@ func WithAuthorizationMTI(mti iso8583.MTI) Option { return func(c *config) { c.a
 // WithEntryMode sets DE 22, the POS entry mode of Authorize. Default "051"
 // (chip, PIN capability); "071" contactless.
 func WithEntryMode(mode string) Option { return func(c *config) { c.entryMode = mode } }
+
+// WithPINKey sets the terminal PIN key (TPK): the double-length triple-DES
+// key under which Authorize enciphers the online PIN as an ISO 9564-1
+// format 0 block in DE 52. Default: the TEST KEY tpk of
+// fixtures/keys/pin.yaml, which the acquirer's default matches. A key that
+// is not 16 bytes makes Dial fail (the error does not show it).
+func WithPINKey(tpk []byte) Option {
+	return func(c *config) { c.pinKey = append([]byte(nil), tpk...) }
+}
 
 // WithCurrency sets DE 49 when the kernel data has no 5F2A (refunds, balance
 // inquiries). Default DefaultCurrency ("978", EUR).
@@ -169,6 +180,13 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Link, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.pinKey == nil {
+		keys, err := fixtures.LoadPINKeys(fixtures.FS)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: default PIN key: %w", addr, err)
+		}
+		cfg.pinKey = keys.TPK
+	}
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -196,6 +214,8 @@ func (c *config) check() error {
 		return fmt.Errorf("authorization MTI %s: want 0100 or 0200", c.authMTI)
 	case len(c.entryMode) != 3 || len(c.currency) != 3:
 		return errors.New("entry mode and currency are 3 digits")
+	case len(c.pinKey) != 16:
+		return fmt.Errorf("PIN key: want 16 bytes, got %d", len(c.pinKey))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paylab/paylab/harness/emv"
+	"github.com/paylab/paylab/harness/emv/cryptogram"
 	"github.com/paylab/paylab/harness/iso8583"
 	"github.com/paylab/paylab/harness/terminal"
 )
@@ -113,7 +114,10 @@ func TestAuthorizeBuildsContractMessage(t *testing.T) {
 	want := map[int]string{
 		2: "4761739001010119", 3: "000000", 4: "000000001234", 7: "1128180405", 12: "180405", 13: "1128",
 		14: "4912", 22: "051", 23: "001", 35: "4761739001010119=49122011234567800000", 41: DefaultTerminalID,
-		42: DefaultMerchantID, 49: "978", 52: "241234FFFFFFFFFF",
+		// DE 52: PIN 1234 as an ISO 9564-1 format 0 block for the PAN
+		// (clear 041223C6FFEFEFEE) under the fixture TPK; enciphered
+		// independently with OpenSSL (des-ede, ECB).
+		42: DefaultMerchantID, 49: "978", 52: "98EFEE53777C0D22",
 	}
 	for n, v := range want {
 		if got := get(m, n); got != v {
@@ -138,13 +142,48 @@ func TestAuthorizeBuildsContractMessage(t *testing.T) {
 	}
 	// The transcript is masked: no clear PAN, no track 2, no PIN block.
 	text := l.TranscriptText()
-	for _, secret := range []string{"4761739001010119", "D49122011", "=4912", "241234FFFF"} {
+	for _, secret := range []string{"4761739001010119", "D49122011", "=4912", "241234FFFF", "98EFEE53777C0D22", "041223C6FFEFEFEE"} {
 		if strings.Contains(text, secret) {
 			t.Errorf("transcript shows %q:\n%s", secret, text)
 		}
 	}
 	if !strings.Contains(text, "476173******0119") || !strings.Contains(text, "sent 0200") || !strings.Contains(text, "received 0210") {
 		t.Errorf("transcript lacks the masked PAN or the messages:\n%s", text)
+	}
+}
+
+// TestAuthorizePINKey: WithPINKey changes the key of DE 52; a PIN block
+// the link cannot read, or a key of the wrong length, is an error that
+// shows neither the PIN, the block nor the key, and nothing is sent.
+func TestAuthorizePINKey(t *testing.T) {
+	h := newFakeHost(t)
+	ctx := context.Background()
+	zpk := hx("192CAB2F293E8349E08CA78CCB2FE992") // fixtures/keys/pin.yaml zpk, a TEST KEY
+	l := dial(t, h, WithPINKey(zpk))
+	if err := l.SignOn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Authorize(ctx, terminal.AuthRequest{Data: authData("000000001234"), PINBlock: hx("241234FFFFFFFFFF")}); err != nil {
+		t.Fatal(err)
+	}
+	ms := h.messages(200)
+	if len(ms) != 1 || get(ms[0], 52) != "DFCA506B4196C575" { // OpenSSL, as above, under the ZPK
+		t.Fatalf("DE 52 under another key: %d messages", len(ms))
+	}
+	for _, bad := range [][]byte{hx("141234FFFFFFFFFF"), hx("241234FFFFFFFF"), hx("24123AFFFFFFFFFF")} {
+		_, err := l.Authorize(ctx, terminal.AuthRequest{Data: authData("000000001234"), PINBlock: bad})
+		if err == nil || !errors.Is(err, cryptogram.ErrPINBlock) {
+			t.Fatalf("bad PIN block: %v", err)
+		}
+		if msg := strings.ToUpper(err.Error()); strings.Contains(msg, "1234") || strings.Contains(msg, fmt.Sprintf("%X", bad)) {
+			t.Fatalf("error shows the PIN or the block: %v", err)
+		}
+	}
+	if len(h.messages(200)) != 1 {
+		t.Fatal("a request with an unreadable PIN block was sent")
+	}
+	if _, err := Dial(ctx, h.addr(), WithPINKey(zpk[:8])); err == nil || strings.Contains(strings.ToUpper(err.Error()), "192CAB2F") {
+		t.Fatalf("single-length PIN key: %v", err)
 	}
 }
 
