@@ -34,7 +34,7 @@ unit:
 
 ## suite-pcsc: the scenario suite with the card behind pcscd and vpcd (fixtures/benches/pcsc.yaml)
 suite-pcsc:
-	$(GO) test -count=1 ./scenarios -args -paylab.bench=pcsc -paylab.report-dir=reports/out/pcsc
+	$(GO) test -count=1 ./scenarios -args -paylab.bench=pcsc -paylab.report-dir=$(CURDIR)/reports/out/pcsc
 	@grep -Eq '"name": *"Virtual PCD' reports/out/pcsc/report.json && grep -Eq '"atr": *"3B' reports/out/pcsc/report.json \
 		|| { echo "suite-pcsc: reports/out/pcsc/report.json names no Virtual PCD reader and ATR" >&2; exit 1; }
 	@echo "suite-pcsc: report names the reader and ATR: reports/out/pcsc/report.json"
