@@ -355,7 +355,9 @@ func (m *Message) tlvEntry(n int) *tlvEntry {
 }
 
 // GetBytes returns the canonical value of field n (see Message) and whether
-// it is present. A BER-TLV field set with SetTLV is encoded on demand.
+// it is present. A BER-TLV field set with SetTLV is encoded on demand. The
+// slice is the message's own storage and must not be modified: values are
+// checked when they enter the message, not again by Pack (Validate does).
 func (m *Message) GetBytes(n int) ([]byte, bool) {
 	if !m.Has(n) || n == 1 {
 		return nil, false
@@ -455,9 +457,11 @@ func (m *Message) Clone() *Message {
 }
 
 // Validate checks what Pack does not: that the MTI's version is the
-// dialect's and that every field the dialect makes mandatory for the MTI is
-// present. Missing fields are reported together, each as a *FieldError
-// (errors.As finds the first) wrapping ErrMandatory.
+// dialect's, that every field the dialect makes mandatory for the MTI is
+// present, and that every value still fits its field (a caller that wrote
+// into a slice GetBytes returned breaks that). Problems are reported
+// together, each as a *FieldError (errors.As finds the first) wrapping
+// ErrMandatory or the value's error.
 func (m *Message) Validate() error {
 	if m.d == nil {
 		return &MTIError{Op: "validate", Err: ErrNoDialect}
@@ -474,5 +478,16 @@ func (m *Message) Validate() error {
 			errs = append(errs, &FieldError{Op: "validate", Field: n, Err: ErrMandatory})
 		}
 	}
+	m.each(func(n int) {
+		if n == 1 {
+			return
+		}
+		if e := m.tlvEntry(n); e != nil && e.stale {
+			return // data objects, encoded and length-checked by Pack
+		}
+		if err := m.d.fields[n].check(m.val(n)); err != nil {
+			errs = append(errs, &FieldError{Op: "validate", Field: n, Err: err})
+		}
+	})
 	return errors.Join(errs...)
 }

@@ -363,17 +363,26 @@ func TestPackErrors(t *testing.T) {
 	if err := m.SetString(41, "TERM0001"); err != nil {
 		t.Fatal(err)
 	}
-	// A caller that writes into a value it got breaks it; Pack notices.
+	// A caller that writes into a value it got breaks it; Pack trusts the
+	// values it holds, Validate notices.
 	v, _ := m.GetBytes(41)
 	v[0] = 0x01
-	dst := []byte("keep")
-	out, err := m.AppendPack(dst)
-	var fe *FieldError
-	if !errors.As(err, &fe) || fe.Field != 41 || fe.Op != "pack" || !errors.Is(err, ErrCharset) {
-		t.Errorf("corrupted field 41: %v", err)
+	err := m.Validate()
+	found := false
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Field == 41 && fe.Op == "validate" && errors.Is(e, ErrCharset) {
+			found = true
+		}
 	}
-	if string(out) != "keep" {
-		t.Errorf("AppendPack on error returned %q", out)
+	if !found {
+		t.Errorf("corrupted field 41 not reported: %v", err)
+	}
+	// An error leaves what AppendPack appends to as it was.
+	m.MTI = MustMTI("1100")
+	out, err := m.AppendPack([]byte("keep"))
+	if err == nil || string(out) != "keep" {
+		t.Errorf("AppendPack on error = %q, %v", out, err)
 	}
 }
 
