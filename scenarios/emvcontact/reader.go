@@ -122,6 +122,15 @@ func vpcdReader(addr string) string {
 	return fmt.Sprintf("Virtual PCD 00 %02d", port-35963)
 }
 
+// PowerUp powers c up for one transaction on the suite's bench and returns
+// what a kernel transmits to: c itself in process, or c behind vpcd through
+// pcscd on a PC/SC bench (reader and ATR recorded for the report). Other
+// flows (HOST) take the bench's card path through it; one card at a time.
+func PowerUp(c *card.Card) device.Card {
+	GinkgoHelper()
+	return (&bench{card: c}).powerUp()
+}
+
 // powerUp powers the bench's card up for a transaction and returns what the
 // kernel transmits to: the emulator itself, or the card through PC/SC.
 func (b *bench) powerUp() device.Card {

@@ -60,8 +60,7 @@
 //	QRY.001   0600 transaction query (DE 48), unknown → 25; QRY.002 bill query
 //	QRY.003   GET /v1/transactions[/{rrn}] masked; QRY.004 GET /v1/bills/{tid}
 //
-// The card is always the in-process emulator: the PC/SC path of a pcsc
-// bench is scenarios/emvcontact's and DEV.PCSC's business, and its helpers
-// are not exported. No spec asserts on speed; timeouts only bound waits, and
+// The card takes the bench's path (emvcontact.PowerUp): the emulator in
+// process, or behind vpcd and pcscd on the pcsc bench. No spec asserts on speed; timeouts only bound waits, and
 // background reversals are awaited with Eventually.
 package host

@@ -23,6 +23,7 @@ import (
 	"github.com/paylab/paylab/harness/terminal"
 	"github.com/paylab/paylab/harness/terminal/hostlink"
 	"github.com/paylab/paylab/harness/trace"
+	"github.com/paylab/paylab/scenarios/emvcontact"
 )
 
 // txDate is every kernel transaction's date (9A), inside the fixture
@@ -256,7 +257,7 @@ func (t *term) purchase(p *card.Profile, amount uint64, pin string, copts ...car
 			rec.APDU("", ex.Command, ex.Response, ex.Time)
 		}))
 	Expect(err).NotTo(HaveOccurred())
-	r, err := t.pos.Purchase(ctx(), k, c, terminal.Transaction{Amount: amount, Type: terminal.TypePurchase, Date: txDate, Sequence: 1})
+	r, err := t.pos.Purchase(ctx(), k, emvcontact.PowerUp(c), terminal.Transaction{Amount: amount, Type: terminal.TypePurchase, Date: txDate, Sequence: 1})
 	AddReportEntry("APDU transcript (masked)", rec.String()) // before any assertion: a failed spec needs it most
 	Expect(err).NotTo(HaveOccurred(), "no transport failure")
 	record(r)
