@@ -19,7 +19,7 @@ import (
 	_ "github.com/paylab/paylab/scenarios/devices"
 	"github.com/paylab/paylab/scenarios/emvcontact"
 	_ "github.com/paylab/paylab/scenarios/emvcrypto"
-	_ "github.com/paylab/paylab/scenarios/host"
+	"github.com/paylab/paylab/scenarios/host"
 	"github.com/paylab/paylab/scenarios/labels"
 )
 
@@ -111,7 +111,8 @@ var _ = ReportAfterSuite("paylab certification report", func(r Report) {
 	Expect(err).NotTo(HaveOccurred())
 	plan, err := labels.Plan()
 	Expect(err).NotTo(HaveOccurred())
-	run := reports.FromGinkgo(id, reports.Bench{Name: *benchName, Hosts: "in-process", Terminal: term.Identity(), Reader: emvcontact.ReaderIdentity()}, r)
+	run := reports.FromGinkgo(id, reports.Bench{Name: *benchName, Hosts: "in-process", Terminal: term.Identity(), Reader: emvcontact.ReaderIdentity(),
+		Devices: map[string]string{"acquirer journal": host.JournalKind()}}, r)
 	run.AnnotatePlan(plan)
 
 	// A plan ID names one case: two specs claiming one ID make the report

@@ -161,3 +161,7 @@ func dropSchema(j journal.Journal) error {
 	}
 	return nil
 }
+
+// JournalKind is the acquirer journal the HOST specs of this run use
+// (PAYLAB_JOURNAL: sqlite, postgres or memory), for the report's bench.
+func JournalKind() string { return journalKind() }
