@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -376,5 +377,46 @@ func TestOpen(t *testing.T) {
 	m, _ := journal.Open(ctx, "memory")
 	if m.Mode() != "memory" {
 		t.Errorf("mode %q", m.Mode())
+	}
+}
+
+// TestSQLiteView reads the file as a lab would with the sqlite3 shell once
+// the node is stopped: view txns holds each transaction's latest version.
+func TestSQLiteView(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := journal.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := txn(4)
+	x.State = journal.Pending
+	if err := j.Put(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	x.State, x.RC = journal.Approved, "00"
+	if err := j.Put(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Put(ctx, txn(5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	var state, rc, pan string
+	var amount int64
+	if err := db.QueryRow(`SELECT count(*) FROM txns`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("view txns: %d rows, %v; want 2", n, err)
+	}
+	err = db.QueryRow(`SELECT state, rc, pan_masked, amount FROM txns WHERE rrn = ?`, x.RRN).Scan(&state, &rc, &pan, &amount)
+	if err != nil || state != "approved" || rc != "00" || pan != x.PANMasked || amount != x.Amount {
+		t.Fatalf("view txns: %s %s %s %d, %v; want the approved version", state, rc, pan, amount, err)
 	}
 }

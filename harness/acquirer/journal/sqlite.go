@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"; this package is its only importer
 )
@@ -47,6 +48,9 @@ func WithWriters(n int) Option {
 // "public"). Tests give each run its own and DropSchema it afterwards.
 // SQLite ignores it.
 func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
+
+// insertRows is the most rows one INSERT appends.
+const insertRows = 32
 
 // SQLite is the default Journal, for one acquirer node: a single file in
 // write-ahead-log mode with synchronous=FULL, so that a committed
@@ -99,21 +103,32 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
 	}
-	ins, err := db.Prepare("INSERT INTO events (rrn, txn) VALUES (?, ?)")
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
+	// A batch is appended by one INSERT of up to insertRows rows: one
+	// statement step for many rows instead of one each.
+	var ins [insertRows + 1]*sql.Stmt
+	for n := 1; n <= insertRows; n++ {
+		q := "INSERT INTO events (rrn, txn) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1)
+		if ins[n], err = db.Prepare(q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
+		}
 	}
+	args := make([]any, 0, 2*insertRows)
 	s.c = newCommitter(func(ctx context.Context, rows []putReq) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		st := tx.StmtContext(ctx, ins)
-		for _, r := range rows {
-			if _, err := st.ExecContext(ctx, r.t.RRN, r.enc); err != nil {
+		for rest := rows; len(rest) > 0; {
+			chunk := rest[:min(len(rest), insertRows)]
+			rest = rest[len(chunk):]
+			args = args[:0]
+			for _, r := range chunk {
+				args = append(args, r.t.RRN, r.enc)
+			}
+			if _, err := tx.StmtContext(ctx, ins[len(chunk)]).ExecContext(ctx, args...); err != nil {
 				tx.Rollback()
-				return fmt.Errorf("rrn %s: %w", r.t.RRN, err)
+				return fmt.Errorf("append %d transactions: %w", len(chunk), err)
 			}
 		}
 		if err := tx.Commit(); err != nil {
