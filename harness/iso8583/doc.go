@@ -32,12 +32,15 @@
 //
 // A Message holds an MTI and fields 2..128 in canonical form (characters,
 // or the raw bytes of b fields), set and read by field number with
-// SetString, SetBytes, GetString and GetBytes. Pack and AppendPack encode
-// it (the secondary bitmap, field 1, follows from the fields present);
-// Unpack decodes, checking every field against its spec and aliasing the
-// input where the wire form is the canonical form. Validate checks the
-// dialect's mandatory fields, which Pack leaves alone so that a test can
-// send a deliberately incomplete message. The MTI type names its version,
+// SetString, SetBytes, GetString and GetBytes; a value is checked against
+// its field's spec when it is set. Pack and AppendPack encode it (the
+// secondary bitmap, field 1, follows from the fields present) without
+// checking values again; Unpack decodes, checking every field against its
+// spec and aliasing the input where the wire form is the canonical form.
+// Validate checks the dialect's mandatory fields, which Pack leaves alone
+// so that a test can send a deliberately incomplete message, and every
+// value again (GetBytes's slice is the message's own: writing into it
+// breaks the message). The MTI type names its version,
 // class, function and origin digits and gives the response MTI.
 //
 // DE 55 (and any field marked tlv) is BER-TLV (EMV Book 3, Annex B): SetTLV
