@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -200,6 +202,7 @@ func runBenchHosts(ctx context.Context, f benchHostsFlags, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stderr, "bench hosts: acquirer %s (journal %s), issuer %s, %d connections x %d in flight, %s\n",
 		aln.Addr(), j.Mode(), iln.Addr(), f.conns, f.inflight, f.duration)
+	cpu0 := processCPU()
 	res, err := hostlink.Load(ctx, aln.Addr().String(), hostlink.LoadConfig{
 		Conns: f.conns, InFlight: f.inflight, Duration: f.duration, Rate: f.rate,
 		Cards: cards, DeclineEvery: f.declineEvery,
@@ -221,7 +224,23 @@ func runBenchHosts(ctx context.Context, f benchHostsFlags, stdout, stderr io.Wri
 	if res.Count == 0 {
 		return errors.New("bench hosts: no authorisation answered")
 	}
+	// The CPU the whole process (load generator and hosts) spent: whether
+	// a run was bound by the processors or by waiting.
+	if cpu := processCPU() - cpu0; cpu > 0 && res.Elapsed > 0 {
+		fmt.Fprintf(stderr, "bench hosts: CPU %.2f cores of %d, %.0f µs per authorisation (load generator included)\n",
+			cpu.Seconds()/res.Elapsed.Seconds(), runtime.NumCPU(), float64(cpu.Microseconds())/float64(res.Count))
+	}
 	fmt.Fprintf(stdout, "hosts: %.0f auth/s, p50 %s ms, p99 %s ms, journal %s\n",
 		res.Rate, hostlink.Milliseconds(res.P50), hostlink.Milliseconds(res.P99), j.Mode())
 	return nil
+}
+
+// processCPU is the user and system CPU time the process has used so far
+// (0 where getrusage is missing).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
