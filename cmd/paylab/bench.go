@@ -99,6 +99,16 @@ func openJournal(ctx context.Context, spec string) (journal.Journal, func(), err
 		}
 		return j, func() { j.Close(); os.RemoveAll(dir) }, nil
 	}
+	if dsn, ok := strings.CutPrefix(spec, "postgres:"); ok && dsn != "" {
+		// A schema of its own, dropped afterwards: a benchmark leaves no
+		// transactions behind in a database others use.
+		schema := fmt.Sprintf("paylab_bench_%d", time.Now().UnixNano())
+		j, err := journal.OpenPostgres(ctx, dsn, journal.WithSchema(schema))
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench hosts: %w", err)
+		}
+		return j, func() { j.DropSchema(context.WithoutCancel(ctx)); j.Close() }, nil
+	}
 	j, err := journal.Open(ctx, spec)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bench hosts: %w", err)
