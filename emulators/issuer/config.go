@@ -37,8 +37,14 @@ type BIN struct {
 	Low, High string
 	Scheme    string
 	// Keys (PAN and PSN empty) verify ARQCs of PANs of the range that have
-	// no CardKeys of their own; nil: those ARQCs fail.
+	// no CardKeys of their own; nil: those ARQCs fail, unless KeysUnknown.
 	Keys *CardKeys
+	// KeysUnknown says the issuer does not hold the range's keys — a lab's
+	// real test cards, personalised by someone else. The ARQC of a PAN of
+	// the range without CardKeys is then recorded as not checked (never as
+	// verified) and the request decided on the account alone; the answer
+	// carries no ARPC, so the card sees no issuer authentication.
+	KeysUnknown bool
 }
 
 // Contains reports whether pan falls in the range.
@@ -77,6 +83,7 @@ type configFile struct {
 		Range   string `yaml:"range"`
 		Scheme  string `yaml:"scheme"`
 		Profile string `yaml:"profile"`
+		Keys    string `yaml:"keys"` // "unknown": see BIN.KeysUnknown
 	} `yaml:"bins"`
 	Accounts []struct {
 		PAN        string `yaml:"pan"`
@@ -179,6 +186,16 @@ func parseConfig(fsys fs.FS, name string, data []byte) (*Config, error) {
 			return nil, bad(field("range"), err.Error())
 		}
 		r.Scheme = b.Scheme
+		switch b.Keys {
+		case "":
+		case "unknown":
+			if b.Profile != "" {
+				return nil, bad(field("keys"), "unknown keys and a key profile contradict each other")
+			}
+			r.KeysUnknown = true
+		default:
+			return nil, bad(field("keys"), `want "unknown" or nothing`)
+		}
 		if b.Profile != "" {
 			keys, ok := profiles[b.Profile]
 			if !ok {

@@ -327,7 +327,10 @@ func (is *Issuer) financial(m, resp *iso8583.Message, wrongARPC bool) string {
 					sk, err = key.verifyARQC(tx)
 				}
 				chk.Result = ARQCVerified
-				if err != nil {
+				switch {
+				case errors.Is(err, errKeysUnknown):
+					chk.Result, chk.Reason = ARQCNotChecked, err.Error()
+				case err != nil:
 					chk.Result, chk.Reason = ARQCFailed, err.Error()
 				}
 			}

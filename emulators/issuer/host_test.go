@@ -696,3 +696,41 @@ func TestTransactionsSnapshotMasksPAN(t *testing.T) {
 		t.Errorf("totals %+v", tot)
 	}
 }
+
+// TestKeysUnknown: a lab's real test card, of a range whose keys the issuer
+// does not hold, is decided on its account and its ARQC recorded as not
+// checked — never as verified, nor failed — with no ARPC in the answer.
+func TestKeysUnknown(t *testing.T) {
+	bin, err := ParseBIN("6011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin.Scheme, bin.KeysUnknown = "discover", true
+	is := New(WithBINs(bin), WithAccounts(Account{PAN: "6011000000000004", Balance: 100, Status: Active}))
+	rrn := newRRN()
+	m := msg(t, "0100", "000000", "6011000000000004", 10, rrn)
+	m.SetTLV(55, newCardTxn(t, "visa-cda-online", 10).de55())
+	b, _ := m.Pack()
+	out, err := is.Handle(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := iso8583.Unpack(iso8583.ISO1987, out)
+	if rcOf(r) != Approved {
+		t.Errorf("DE 39 %s, want 00 on the account alone", rcOf(r))
+	}
+	tx, ok := is.Transaction(rrn)
+	if !ok || tx.ARQC.Result != ARQCNotChecked || tx.ARQC.Reason != errKeysUnknown.Error() || tx.ARQC.Result.String() != "not checked" {
+		t.Errorf("ARQC check %+v, want not checked (keys unknown)", tx.ARQC)
+	}
+	if resp, err := r.GetTLV(55); err == nil {
+		if _, arpc := emv.Flatten(resp)[0x91]; arpc {
+			t.Error("an ARPC without the card's keys")
+		}
+	}
+	// Declared unknown and given a key profile at once is refused.
+	_, err = ParseConfig("x", []byte("name: x\nbins:\n  - {range: \"6011\", scheme: discover, keys: unknown, profile: mc-dda}\n"))
+	if err == nil || !strings.Contains(err.Error(), "bins[0].keys") {
+		t.Errorf("keys: unknown with a profile: %v, want a refusal naming bins[0].keys", err)
+	}
+}

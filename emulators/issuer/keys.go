@@ -20,7 +20,7 @@ type ARQCResult uint8
 
 // ARQC check outcomes.
 const (
-	ARQCNotChecked ARQCResult = iota // no ARQC in the request (no DE 55, a TC or AAC, an advice)
+	ARQCNotChecked ARQCResult = iota // no ARQC in the request (no DE 55, a TC or AAC, an advice), or the range's keys are unknown
 	ARQCVerified                     // recomputed and equal (EMV Book 2, 8.1)
 	ARQCFailed                       // different, data missing, or no keys for the card
 )
@@ -131,6 +131,10 @@ func prepare(k CardKeys, pan, psn string) (*cardKey, error) {
 
 var errNoKeys = errors.New("no issuer master keys for this card")
 
+// errKeysUnknown: the card's range is declared keys: unknown — the ARQC
+// cannot be checked, which is not a failure of the card.
+var errKeysUnknown = errors.New("issuer keys unknown for this range: ARQC not checked")
+
 // lookup returns the keys for pan and psn.
 func (r *keyring) lookup(pan, psn string) (*cardKey, error) {
 	id := panPSN{pan, psn}
@@ -155,6 +159,11 @@ func (r *keyring) lookup(pan, psn string) (*cardKey, error) {
 	for _, b := range r.bins {
 		if b.Contains(pan) && b.Keys != nil {
 			return r.derive(id, *b.Keys)
+		}
+	}
+	for _, b := range r.bins {
+		if b.Contains(pan) && b.KeysUnknown {
+			return nil, errKeysUnknown
 		}
 	}
 	return nil, errNoKeys
