@@ -58,6 +58,17 @@ func benchName() string {
 	return "emulated"
 }
 
+// BenchConfig is the bench the suite runs on (-paylab.bench, PAYLAB_BENCH;
+// fixtures/benches/<name>.yaml), validated and with its defaults.
+func BenchConfig() (benchcfg.Config, error) {
+	name := benchName()
+	b, err := fs.ReadFile(fixtures.FS, "benches/"+name+".yaml")
+	if err != nil {
+		return benchcfg.Config{}, fmt.Errorf("bench %s: %w", name, err)
+	}
+	return benchcfg.ParseConfig(name, b)
+}
+
 // pcscPath is the process's PC/SC card path, set up at first use.
 type pcscPath struct {
 	skip   string // why this bench cannot run the EMV.CT specs

@@ -59,6 +59,8 @@
 //	          the acquirer's totals; SET.003 totals per scheme (DE 63)
 //	QRY.001   0600 transaction query (DE 48), unknown → 25; QRY.002 bill query
 //	QRY.003   GET /v1/transactions[/{rrn}] masked; QRY.004 GET /v1/bills/{tid}
+//	LAB.001   a physical test card (bench reader.cards): operator prompt, wait
+//	          for the card; keys: unknown → ARQC not checked, no ARPC (Book 3, 10.9)
 //
 // The card takes the bench's path (emvcontact.PowerUp): the emulator in
 // process, or behind vpcd and pcscd on the pcsc bench. No spec asserts on speed; timeouts only bound waits, and

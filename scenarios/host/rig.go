@@ -19,6 +19,7 @@ import (
 	"github.com/paylab/paylab/emulators/issuer"
 	"github.com/paylab/paylab/harness/acquirer"
 	"github.com/paylab/paylab/harness/acquirer/journal"
+	"github.com/paylab/paylab/harness/device"
 	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/harness/terminal"
 	"github.com/paylab/paylab/harness/terminal/hostlink"
@@ -64,13 +65,18 @@ type rig struct {
 
 type rigConfig struct {
 	timeout time.Duration
-	noMC    bool // no route for the Mastercard BIN
+	noMC    bool   // no route for the Mastercard BIN
+	issuer  string // fixtures/issuers configuration of both issuers
 }
 
 type rigOption func(*rigConfig)
 
 // withIssuerTimeout sets the acquirer's issuer timeout.
 func withIssuerTimeout(d time.Duration) rigOption { return func(c *rigConfig) { c.timeout = d } }
+
+// withIssuerConfig loads both issuers from fixtures/issuers/<name>.yaml and
+// routes every range it declares to the second one (the lab's cards).
+func withIssuerConfig(name string) rigOption { return func(c *rigConfig) { c.issuer = name } }
 
 // withoutMastercard leaves BIN 541333 without a route.
 func withoutMastercard() rigOption { return func(c *rigConfig) { c.noMC = true } }
@@ -90,12 +96,12 @@ func nodeID() string {
 // spec.
 func newRig(opts ...rigOption) *rig {
 	GinkgoHelper()
-	c := rigConfig{timeout: issuerTimeout}
+	c := rigConfig{timeout: issuerTimeout, issuer: "test-issuer"}
 	for _, o := range opts {
 		o(&c)
 	}
 	r := &rig{store: newStore(), node: nodeID()}
-	cfg, err := issuer.LoadConfig("test-issuer")
+	cfg, err := issuer.LoadConfig(c.issuer)
 	Expect(err).NotTo(HaveOccurred(), "load issuer config")
 	ctx, cancel := context.WithCancel(context.Background())
 	DeferCleanup(cancel)
@@ -112,6 +118,15 @@ func newRig(opts ...rigOption) *rig {
 	}
 	if !c.noMC {
 		r.opts = append(r.opts, acquirer.WithRoute(acquirer.Route{Name: "mc-issuer", Scheme: "mastercard", BINs: []string{"541333"}, Addr: r.mc.Addr().String()}))
+	}
+	if c.issuer != "test-issuer" {
+		for i, b := range cfg.BINs {
+			rng := b.Low
+			if b.High != b.Low {
+				rng += "-" + b.High
+			}
+			r.opts = append(r.opts, acquirer.WithRoute(acquirer.Route{Name: fmt.Sprintf("%s-%d", c.issuer, i), Scheme: b.Scheme, BINs: []string{rng}, Addr: r.mc.Addr().String()}))
+		}
 	}
 	r.start()
 	AddReportEntry("acquirer journal", fmt.Sprintf("mode %s (PAYLAB_JOURNAL=%s), node %s", r.store.j.Mode(), r.store.kind, r.node))
@@ -244,6 +259,13 @@ func (t *term) purchase(p *card.Profile, amount uint64, pin string, copts ...car
 	GinkgoHelper()
 	c, err := card.New(p, append([]card.Option{card.WithSeed(7)}, copts...)...)
 	Expect(err).NotTo(HaveOccurred(), "card personalises")
+	return t.purchaseOn(emvcontact.PowerUp(c), amount, pin), c
+}
+
+// purchaseOn runs the purchase with a card already powered up: an
+// emulator, or a card in a PC/SC reader.
+func (t *term) purchaseOn(dc device.Card, amount uint64, pin string) hostlink.Receipt {
+	GinkgoHelper()
 	rec := trace.New()
 	k, err := terminal.NewKernel(t.cfg,
 		terminal.WithRand(rand.New(rand.NewPCG(1, 2))),
@@ -257,11 +279,11 @@ func (t *term) purchase(p *card.Profile, amount uint64, pin string, copts ...car
 			rec.APDU("", ex.Command, ex.Response, ex.Time)
 		}))
 	Expect(err).NotTo(HaveOccurred())
-	r, err := t.pos.Purchase(ctx(), k, emvcontact.PowerUp(c), terminal.Transaction{Amount: amount, Type: terminal.TypePurchase, Date: txDate, Sequence: 1})
+	r, err := t.pos.Purchase(ctx(), k, dc, terminal.Transaction{Amount: amount, Type: terminal.TypePurchase, Date: txDate, Sequence: 1})
 	AddReportEntry("APDU transcript (masked)", rec.String()) // before any assertion: a failed spec needs it most
 	Expect(err).NotTo(HaveOccurred(), "no transport failure")
 	record(r)
-	return r, c
+	return r
 }
 
 // cardData is what a refund or balance inquiry sends for p.
