@@ -50,16 +50,20 @@ func labCard() (benchcfg.LabCard, benchcfg.ReaderConfig) {
 	return cfg.Reader.Cards[0], cfg.Reader
 }
 
-// askOperator tells the operator what to do: on the terminal the run was
-// started from (when there is one), on stderr, and in the report.
-func askOperator(msg string) {
+// askOperator tells the operator what to do, in the report and — when a
+// person must act — on the terminal the run was started from (when there
+// is one) and on stderr.
+func askOperator(msg string, person bool) {
+	AddReportEntry("operator prompt", msg)
+	if !person {
+		return
+	}
 	line := "paylab: OPERATOR: " + msg + "\n"
 	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
 		fmt.Fprint(tty, line)
 		tty.Close()
 	}
 	fmt.Fprint(os.Stderr, line)
-	AddReportEntry("operator prompt", msg)
 }
 
 // insertLabCard asks for the card and returns it powered up: the emulated
@@ -71,7 +75,7 @@ func insertLabCard(lc benchcfg.LabCard, rc benchcfg.ReaderConfig) device.Card {
 	if reader == "" {
 		reader = "the card reader"
 	}
-	askOperator(fmt.Sprintf("insert test card %q into %q", lc.Label, reader))
+	askOperator(fmt.Sprintf("insert test card %q into %q", lc.Label, reader), lc.Emulate == "")
 	if lc.Emulate != "" && lc.VPCD == "" {
 		return emvcontact.PowerUp(standIn(lc)) // the bench's own card path
 	}
