@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// The SQL stores share one table layout, one column order and one
-// translation of Filter; only placeholders and the upsert dialect differ.
+// The PostgreSQL store's table layout, column order and translation of
+// Filter into SQL (SQLite keeps an append-only log instead: sqlite.go), and
+// the group commit both SQL stores use.
 
 // columns in the order of txnArgs and scanTxn.
 var columns = []string{
