@@ -116,6 +116,10 @@ func openJournal(ctx context.Context, spec string) (journal.Journal, func(), err
 	return j, func() { j.Close() }, nil
 }
 
+// benchIssuerMemory is how many transactions the issuer emulator keeps
+// under load: some seconds of it.
+const benchIssuerMemory = 100_000
+
 // benchCards reads the fixture card profiles: the load generator's side
 // (PAN, expiry, TEST issuer master key AC) and the issuer's (its keys, an
 // account with room for the whole run).
@@ -181,6 +185,11 @@ func runBenchHosts(ctx context.Context, f benchHostsFlags, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("bench hosts: issuer: %w", err)
 	}
+	// The issuer emulator remembers the newest transactions only (repeats
+	// and reversals of this load come within the 2 s issuer timeout): a
+	// real issuer's history lives in its own database, not in the heap the
+	// acquirer's garbage collector scans here.
+	iopts = append(iopts, issuer.WithMaxTransactions(benchIssuerMemory))
 	iss := issuer.New(iopts...)
 	go iss.Serve(iln)
 	defer iss.Close()

@@ -293,7 +293,7 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 		a.again(ctx, o, kind, req, resp)
 		return
 	}
-	a.idx.setRRN(t.RRN, e)
+	a.idx.setRRN(e.txn.RRN, e) // the entry's copy: one allocation holds its strings
 	if rc != "" {
 		a.conclude(ctx, e, rc, resp)
 		return
@@ -419,11 +419,11 @@ func (a *Acquirer) conclude(ctx context.Context, e *entry, rc string, resp *iso8
 	e.finish()
 	t := e.txn
 	e.mu.Unlock()
-	answer(resp, t, "", nil)
+	answer(resp, t, "", "")
 }
 
 // answer completes a terminal answer from the journalled outcome.
-func answer(resp *iso8583.Message, t journal.Txn, de54 string, de55 []byte) {
+func answer(resp *iso8583.Message, t journal.Txn, de54, de55 string) {
 	resp.SetString(37, t.RRN)
 	resp.SetString(39, t.RC)
 	if t.RC == rcApproved && t.AuthCode != "" {
@@ -432,8 +432,8 @@ func answer(resp *iso8583.Message, t journal.Txn, de54 string, de55 []byte) {
 	if de54 != "" {
 		resp.SetString(54, de54)
 	}
-	if len(de55) > 0 {
-		resp.SetBytes(55, de55)
+	if de55 != "" {
+		resp.SetBytes(55, []byte(de55))
 	}
 }
 
@@ -446,7 +446,7 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 		e.mu.Lock()
 		if !e.inflight && e.txn.State == journal.Pending && e.txn.Kind == journal.Advice {
 			e.inflight = true
-			e.done = make(chan struct{})
+			e.unfinish()
 			t := e.txn
 			e.mu.Unlock()
 			if a.translatePIN(req, t.TerminalID, str(req, 2), t.Issuer, t.RRN) != "" {
@@ -463,7 +463,7 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 		return
 	}
 	e.mu.Lock()
-	done := e.done
+	done := e.doneCh()
 	e.mu.Unlock()
 	t := time.NewTimer(a.cfg.timeout + time.Second)
 	defer t.Stop()
@@ -504,7 +504,7 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 		e.finish()
 		t = e.txn
 		e.mu.Unlock()
-		answer(resp, t, "", nil)
+		answer(resp, t, "", "")
 		return
 	}
 	l := a.links[t.Issuer]
@@ -537,7 +537,7 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 	}
 	switch {
 	case err == nil && len(rc) == 2:
-		tx.RC = rc
+		tx.RC = internRC(rc)
 		if rc == rcApproved {
 			tx.State = journal.Approved
 			tx.AuthCode = str(iresp, 38)
@@ -546,8 +546,9 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 			}
 			e.de54 = str(iresp, 54)
 			if v, ok := iresp.GetBytes(55); ok {
-				e.de55 = append([]byte(nil), v...)
+				e.de55 = string(v)
 			}
+			packStrings(&tx.AuthCode, &e.de54, &e.de55)
 			if e.reverseOnArrival && movesMoney(tx.Kind) {
 				tx.State = journal.Reversed
 				tx.Reversal = journal.ReversalOwed
@@ -705,7 +706,7 @@ func (a *Acquirer) reversal(ctx context.Context, req, resp *iso8583.Message) {
 	o.mu.Lock()
 	if o.inflight {
 		o.reverseOnArrival = true
-		done := o.done
+		done := o.doneCh()
 		o.mu.Unlock()
 		waitFor(ctx, done, a.cfg.timeout+time.Second)
 		o.mu.Lock()

@@ -259,6 +259,73 @@ func TestConformance(t *testing.T) {
 					t.Fatalf("after reopen: %v, want %v", rrns(got), rrns(want))
 				}
 			})
+			// Values longer than the fixed-size fields SQLite keeps in memory,
+			// and a state no constant names: Find still agrees with Memory.
+			t.Run("odd values", func(t *testing.T) {
+				j := s.open(t)
+				ref := journal.NewMemory()
+				for i := range 40 {
+					x := txn(i)
+					if i%2 == 0 {
+						x.RRN = fmt.Sprintf("LONG-RRN-FROM-ANOTHER-NETWORK-%04d", i)
+						x.TerminalID = "A-TERMINAL-ID-OF-24-BYTE"[:16+i%9]
+						x.STAN = fmt.Sprintf("%016d", i%5)
+					}
+					if i%5 == 0 {
+						x.State = journal.State("held-" + strconv.Itoa(i%3))
+					}
+					for _, k := range []journal.Journal{j, ref} {
+						if err := k.Put(ctx, x); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				long := txn(4)
+				long.RRN = "LONG-RRN-FROM-ANOTHER-NETWORK-0004"
+				if got, err := j.Get(ctx, long.RRN); err != nil || got.Amount != long.Amount {
+					t.Fatalf("Get(%s) = %+v, %v", long.RRN, got, err)
+				}
+				for n, f := range []journal.Filter{
+					{Batch: -1, TerminalID: "A-TERMINAL-ID-OF-24-BYTE"[:16]},
+					{Batch: -1, STAN: fmt.Sprintf("%016d", 3), Limit: 1},
+					{Batch: -1, States: []journal.State{"held-1", journal.Approved}},
+					{Batch: -1, States: []journal.State{journal.Declined}, Limit: 2},
+					{Batch: 2, TerminalID: "TERM0001"},
+				} {
+					want, _ := ref.Find(ctx, f)
+					got, err := j.Find(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(rrns(got), rrns(want)) {
+						t.Fatalf("filter %d %+v: %v, want %v", n, f, rrns(got), rrns(want))
+					}
+				}
+			})
+			t.Run("append after reopen", func(t *testing.T) {
+				if s.reopen == nil {
+					t.Skip("memory is not durable by design")
+				}
+				j := s.open(t)
+				x := txn(7)
+				if err := j.Put(ctx, x); err != nil {
+					t.Fatal(err)
+				}
+				j = s.reopen(t, j)
+				x.State, x.RC = journal.Declined, "51"
+				for _, y := range []journal.Txn{x, txn(8)} {
+					if err := j.Put(ctx, y); err != nil {
+						t.Fatal(err)
+					}
+				}
+				j = s.reopen(t, j)
+				if got, err := j.Get(ctx, x.RRN); err != nil || !reflect.DeepEqual(got, x) {
+					t.Fatalf("after two reopens Get = %+v, %v\nwant %+v", got, err, x)
+				}
+				if all, err := j.Find(ctx, journal.Filter{Batch: -1}); err != nil || len(all) != 2 {
+					t.Fatalf("after two reopens Find = %v, %v; want two transactions", rrns(all), err)
+				}
+			})
 			t.Run("cancelled", func(t *testing.T) {
 				j := s.open(t)
 				c, cancel := context.WithCancel(ctx)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"; this package is its only importer
@@ -57,13 +58,15 @@ const insertRows = 32
 // transaction survives a power cut, not only a crash.
 //
 // The file is an append-only log: every Put appends the transaction's new
-// version to table events (seq, rrn, txn as JSON), and Get and Find are
-// answered from the latest versions, kept in memory and rebuilt from the
-// log when the file is opened. Appending to one B-tree without secondary
+// version to table events (seq, rrn, txn as JSON). In memory the journal
+// keeps, per transaction, only the seq of its newest version and the
+// fields a Filter selects on, without pointers (see latest), rebuilt from
+// the log when the file is opened; Get and Find read the versions by seq
+// (the table's primary key). Appending to one B-tree without secondary
 // indexes is what lets one SQLite writer keep up with two durable Puts
 // per authorisation at 10,000 authorisations a second (an upsert into an
 // indexed table managed less than half that on the lab machine); the
-// node's queries are in memory anyway. Concurrent Puts are group-committed:
+// node's filtering is in memory anyway. Concurrent Puts are group-committed:
 // one fsync for everything that queued while the previous commit was on
 // its way to the disk.
 //
@@ -74,7 +77,8 @@ const insertRows = 32
 type SQLite struct {
 	db   *sql.DB
 	c    *committer
-	mem  *Memory
+	lat  *latest
+	next int64 // the seq the next appended row gets; the writer's alone
 	path string
 }
 
@@ -98,7 +102,7 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 	// One connection: SQLite has one writer, exclusive locking admits no
 	// other reader, and the connection keeps its prepared statement.
 	db.SetMaxOpenConns(1)
-	s := &SQLite{db: db, mem: NewMemory(), path: path}
+	s := &SQLite{db: db, lat: newLatest(), path: path}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
@@ -107,24 +111,29 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 	// statement step for many rows instead of one each.
 	var ins [insertRows + 1]*sql.Stmt
 	for n := 1; n <= insertRows; n++ {
-		q := "INSERT INTO events (rrn, txn) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1)
+		q := "INSERT INTO events (seq, rrn, txn) VALUES (?, ?, ?)" + strings.Repeat(", (?, ?, ?)", n-1)
 		if ins[n], err = db.Prepare(q); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite journal %s: %w", path, err)
 		}
 	}
-	args := make([]any, 0, 2*insertRows)
+	args := make([]any, 0, 3*insertRows)
 	s.c = newCommitter(func(ctx context.Context, rows []putReq) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
+		// The writer numbers the rows itself, so that it knows where each
+		// version is without reading it back.
+		first := s.next
+		seq := first
 		for rest := rows; len(rest) > 0; {
 			chunk := rest[:min(len(rest), insertRows)]
 			rest = rest[len(chunk):]
 			args = args[:0]
 			for _, r := range chunk {
-				args = append(args, r.t.RRN, r.enc)
+				args = append(args, seq, r.t.RRN, r.enc)
+				seq++
 			}
 			if _, err := tx.StmtContext(ctx, ins[len(chunk)]).ExecContext(ctx, args...); err != nil {
 				tx.Rollback()
@@ -134,9 +143,10 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 		if err := tx.Commit(); err != nil {
 			return err
 		}
+		s.next = seq
 		// Only what is on the disk becomes visible.
-		for _, r := range rows {
-			s.mem.Put(ctx, r.t)
+		for i, r := range rows {
+			s.lat.put(first+int64(i), r.t)
 		}
 		return nil
 	}, o.maxBatch, 1)
@@ -173,7 +183,7 @@ func (s *SQLite) init() error {
 		return fmt.Errorf("read log: %w", err)
 	}
 	defer rows.Close()
-	ctx := context.Background()
+	s.next = 1
 	for rows.Next() {
 		var seq int64
 		var b []byte
@@ -184,7 +194,8 @@ func (s *SQLite) init() error {
 		if err := json.Unmarshal(b, &t); err != nil {
 			return fmt.Errorf("read log: event %d: %w", seq, err)
 		}
-		s.mem.Put(ctx, t)
+		s.lat.put(seq, t)
+		s.next = seq + 1
 	}
 	return rows.Err()
 }
@@ -203,7 +214,19 @@ func (s *SQLite) Get(ctx context.Context, rrn string) (Txn, error) {
 	if s.c.isClosed() {
 		return Txn{}, ErrClosed
 	}
-	return s.mem.Get(ctx, rrn)
+	seq, ok := s.lat.seq(rrn)
+	if !ok {
+		return Txn{}, ErrNotFound
+	}
+	var b []byte
+	if err := s.db.QueryRowContext(ctx, "SELECT txn FROM events WHERE seq = ?", seq).Scan(&b); err != nil {
+		return Txn{}, fmt.Errorf("journal: get %s: %w", rrn, err)
+	}
+	var t Txn
+	if err := json.Unmarshal(b, &t); err != nil {
+		return Txn{}, fmt.Errorf("journal: get %s: event %d: %w", rrn, seq, err)
+	}
+	return t, nil
 }
 
 // Find implements Journal.
@@ -211,7 +234,69 @@ func (s *SQLite) Find(ctx context.Context, f Filter) ([]Txn, error) {
 	if s.c.isClosed() {
 		return nil, ErrClosed
 	}
-	return s.mem.Find(ctx, f)
+	seqs, exact := s.lat.find(f)
+	ts, err := s.read(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	if !exact {
+		// A rec could not tell (a value too long for it): the Txns decide.
+		ts = slices.DeleteFunc(ts, func(t Txn) bool { return !f.Match(t) })
+		if f.Limit > 0 && len(ts) > f.Limit {
+			ts = ts[:f.Limit]
+		}
+	}
+	return ts, nil
+}
+
+// readChunk is the most rows one SELECT of read names.
+const readChunk = 256
+
+// read returns the versions with seqs, in that order.
+func (s *SQLite) read(ctx context.Context, seqs []int64) ([]Txn, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	out := make([]Txn, len(seqs))
+	at := make(map[int64]int, min(len(seqs), readChunk))
+	args := make([]any, 0, readChunk)
+	for start := 0; start < len(seqs); start += readChunk {
+		chunk := seqs[start:min(len(seqs), start+readChunk)]
+		clear(at)
+		args = args[:0]
+		for i, q := range chunk {
+			at[q] = start + i
+			args = append(args, q)
+		}
+		q := "SELECT seq, txn FROM events WHERE seq IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")"
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("journal: find: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			var seq int64
+			var b []byte
+			if err := rows.Scan(&seq, &b); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("journal: find: %w", err)
+			}
+			if err := json.Unmarshal(b, &out[at[seq]]); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("journal: find: event %d: %w", seq, err)
+			}
+			n++
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("journal: find: %w", err)
+		}
+		if n != len(chunk) {
+			return nil, fmt.Errorf("journal: find: %d of %d events missing from the log", len(chunk)-n, len(chunk))
+		}
+	}
+	return out, nil
 }
 
 // Mode implements Journal: "sqlite-wal" (WAL, synchronous=FULL: durable).

@@ -1,0 +1,210 @@
+package journal
+
+import (
+	"slices"
+	"sync"
+)
+
+// latest is what the SQLite journal keeps in memory of its log: for every
+// transaction, the seq of its newest version and the fields a Filter
+// selects on. Get and Find read the versions they return from the file.
+//
+// It holds no pointers, so the garbage collector never scans it. An
+// acquirer at 10,000 authorisations a second gathers millions of
+// transactions; kept as Txn values (a score of strings each) they made
+// every collection's mark phase seconds long, and p99 latency rose with
+// the heap (paylab bench hosts, 60 s: p99 8.7–9.5 ms with Txn values,
+// 5.4–5.6 ms without them).
+type latest struct {
+	mu    sync.RWMutex
+	recs  []rec            // in the order of each transaction's first Put
+	byRRN map[short]int32  // index in recs
+	long  map[string]int32 // RRNs too long for short (none in ISO 8583's 12-character DE 37)
+}
+
+// short is a string of up to 15 bytes without a pointer; n is 255 when the
+// string did not fit.
+type short struct {
+	n uint8
+	b [15]byte
+}
+
+const tooLong = 255
+
+func toShort(s string) short {
+	if len(s) > len(short{}.b) {
+		return short{n: tooLong}
+	}
+	v := short{n: uint8(len(s))}
+	copy(v.b[:], s)
+	return v
+}
+
+// is reports whether v holds s; sure is false when v could not hold the
+// string it was made from.
+func (v *short) is(s string) (eq, sure bool) {
+	if v.n == tooLong {
+		return false, false
+	}
+	return int(v.n) == len(s) && string(v.b[:v.n]) == s, true
+}
+
+// rec is one transaction's newest version: where it is in the log and
+// what Filter.Match looks at.
+type rec struct {
+	seq      int64
+	sec      int64 // Created.Unix()
+	nsec     int32 // Created.Nanosecond()
+	state    uint8 // index in states, or unknownEnum
+	reversal uint8 // index in reversals, or unknownEnum
+	batch    int64
+	tid      short
+	stan     short
+}
+
+var (
+	states    = []State{Pending, Approved, Declined, TimedOut, Reversed, Voided}
+	reversals = []ReversalState{NoReversal, ReversalOwed, ReversalDone}
+)
+
+const unknownEnum = 255
+
+func enumIndex[T comparable](all []T, v T) uint8 {
+	if i := slices.Index(all, v); i >= 0 {
+		return uint8(i)
+	}
+	return unknownEnum
+}
+
+func newRec(seq int64, t Txn) rec {
+	return rec{
+		seq: seq, sec: t.Created.Unix(), nsec: int32(t.Created.Nanosecond()),
+		state: enumIndex(states, t.State), reversal: enumIndex(reversals, t.Reversal),
+		batch: int64(t.Batch), tid: toShort(t.TerminalID), stan: toShort(t.STAN),
+	}
+}
+
+// before orders by Created.
+func (r *rec) before(o *rec) bool {
+	return r.sec < o.sec || r.sec == o.sec && r.nsec < o.nsec
+}
+
+// match is Filter.Match on a rec. sure is false when the rec cannot tell
+// (a value it could not hold): the caller decides on the Txn itself.
+func (r *rec) match(f *Filter) (ok, sure bool) {
+	sure = true
+	check := func(eq, s bool) bool {
+		if !s {
+			sure = false
+			return true
+		}
+		return eq
+	}
+	if f.TerminalID != "" && !check(r.tid.is(f.TerminalID)) {
+		return false, true
+	}
+	if f.STAN != "" && !check(r.stan.is(f.STAN)) {
+		return false, true
+	}
+	if len(f.States) > 0 {
+		if r.state == unknownEnum {
+			sure = false
+		} else if !slices.Contains(f.States, states[r.state]) {
+			return false, true
+		}
+	}
+	if f.Reversal != "" {
+		if r.reversal == unknownEnum {
+			sure = false
+		} else if reversals[r.reversal] != f.Reversal {
+			return false, true
+		}
+	}
+	if f.Batch >= 0 && r.batch != int64(f.Batch) {
+		return false, true
+	}
+	if !f.Since.IsZero() {
+		s := rec{sec: f.Since.Unix(), nsec: int32(f.Since.Nanosecond())}
+		if r.before(&s) {
+			return false, true
+		}
+	}
+	return true, sure
+}
+
+func newLatest() *latest { return &latest{byRRN: map[short]int32{}, long: map[string]int32{}} }
+
+// put records that seq holds t's newest version.
+func (l *latest) put(seq int64, t Txn) {
+	r := newRec(seq, t)
+	k := toShort(t.RRN)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i, ok := l.index(k, t.RRN)
+	if ok {
+		l.recs[i] = r
+		return
+	}
+	l.recs = append(l.recs, r)
+	if k.n == tooLong {
+		l.long[t.RRN] = int32(len(l.recs) - 1)
+	} else {
+		l.byRRN[k] = int32(len(l.recs) - 1)
+	}
+}
+
+// index finds rrn's rec. mu held.
+func (l *latest) index(k short, rrn string) (int32, bool) {
+	if k.n == tooLong {
+		i, ok := l.long[rrn]
+		return i, ok
+	}
+	i, ok := l.byRRN[k]
+	return i, ok
+}
+
+// seq returns the seq of rrn's newest version.
+func (l *latest) seq(rrn string) (int64, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	i, ok := l.index(toShort(rrn), rrn)
+	if !ok {
+		return 0, false
+	}
+	return l.recs[i].seq, true
+}
+
+// find returns the seqs of the versions f selects, in Created order (ties
+// in the order of first Put), with f.Limit applied when every rec could
+// tell; otherwise all candidates, and exact is false: the caller matches
+// the Txns, sorts and limits.
+func (l *latest) find(f Filter) (seqs []int64, exact bool) {
+	l.mu.RLock()
+	var hits []rec
+	exact = true
+	for i := range l.recs {
+		ok, sure := l.recs[i].match(&f)
+		if ok {
+			hits = append(hits, l.recs[i])
+			exact = exact && sure
+		}
+	}
+	l.mu.RUnlock()
+	slices.SortStableFunc(hits, func(a, b rec) int {
+		switch {
+		case a.before(&b):
+			return -1
+		case b.before(&a):
+			return 1
+		}
+		return 0
+	})
+	if exact && f.Limit > 0 && len(hits) > f.Limit {
+		hits = hits[:f.Limit]
+	}
+	seqs = make([]int64, len(hits))
+	for i := range hits {
+		seqs[i] = hits[i].seq
+	}
+	return seqs, exact
+}
