@@ -255,6 +255,15 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 		a.again(ctx, e, kind, req, resp)
 		return
 	}
+	// A repeat or an advice may come long after its original (a terminal's
+	// timeout, a store-and-forward queue) when the index no longer holds
+	// it: the journal decides, or the money would move twice.
+	if req.MTI.IsRepeat() || kind == journal.Advice {
+		if e := a.lookupKey(ctx, tid, stan, sent); e != nil {
+			a.again(ctx, e, kind, req, resp)
+			return
+		}
+	}
 	now := a.now()
 	t := journal.Txn{
 		RRN: a.ids.rrn(), TerminalID: tid, MerchantID: str(req, 42), STAN: stan, Sent: sent,

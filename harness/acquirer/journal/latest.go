@@ -20,7 +20,17 @@ type latest struct {
 	recs  []rec            // in the order of each transaction's first Put
 	byRRN map[short]int32  // index in recs
 	long  map[string]int32 // RRNs too long for short (none in ISO 8583's 12-character DE 37)
+	// byKey chains the recs of one terminal and STAN (rec.prev), newest
+	// first: the acquirer looks a repeat or reversal up by them when its
+	// index no longer holds the original, and a scan of millions of recs
+	// would take milliseconds.
+	byKey map[termSTAN]int32
+	// unchained: a version changed its TerminalID or STAN, so a chain may
+	// be stale; Find scans instead.
+	unchained bool
 }
+
+type termSTAN struct{ tid, stan short }
 
 // short is a string of up to 15 bytes without a pointer; n is 255 when the
 // string did not fit.
@@ -60,6 +70,7 @@ type rec struct {
 	batch    int64
 	tid      short
 	stan     short
+	prev     int32 // the previous rec of this terminal and STAN, or -1
 }
 
 var (
@@ -80,7 +91,7 @@ func newRec(seq int64, t Txn) rec {
 	return rec{
 		seq: seq, sec: t.Created.Unix(), nsec: int32(t.Created.Nanosecond()),
 		state: enumIndex(states, t.State), reversal: enumIndex(reversals, t.Reversal),
-		batch: int64(t.Batch), tid: toShort(t.TerminalID), stan: toShort(t.STAN),
+		batch: int64(t.Batch), tid: toShort(t.TerminalID), stan: toShort(t.STAN), prev: -1,
 	}
 }
 
@@ -132,7 +143,9 @@ func (r *rec) match(f *Filter) (ok, sure bool) {
 	return true, sure
 }
 
-func newLatest() *latest { return &latest{byRRN: map[short]int32{}, long: map[string]int32{}} }
+func newLatest() *latest {
+	return &latest{byRRN: map[short]int32{}, long: map[string]int32{}, byKey: map[termSTAN]int32{}}
+}
 
 // put records that seq holds t's newest version.
 func (l *latest) put(seq int64, t Txn) {
@@ -142,14 +155,27 @@ func (l *latest) put(seq int64, t Txn) {
 	defer l.mu.Unlock()
 	i, ok := l.index(k, t.RRN)
 	if ok {
-		l.recs[i] = r
+		old := &l.recs[i]
+		if old.tid != r.tid || old.stan != r.stan {
+			l.unchained = true
+		}
+		r.prev = old.prev
+		*old = r
 		return
+	}
+	i = int32(len(l.recs))
+	if r.tid.n != tooLong && r.stan.n != tooLong {
+		ts := termSTAN{r.tid, r.stan}
+		if head, ok := l.byKey[ts]; ok {
+			r.prev = head
+		}
+		l.byKey[ts] = i
 	}
 	l.recs = append(l.recs, r)
 	if k.n == tooLong {
-		l.long[t.RRN] = int32(len(l.recs) - 1)
+		l.long[t.RRN] = i
 	} else {
-		l.byRRN[k] = int32(len(l.recs) - 1)
+		l.byRRN[k] = i
 	}
 }
 
@@ -182,11 +208,24 @@ func (l *latest) find(f Filter) (seqs []int64, exact bool) {
 	l.mu.RLock()
 	var hits []rec
 	exact = true
-	for i := range l.recs {
-		ok, sure := l.recs[i].match(&f)
-		if ok {
+	take := func(i int32) {
+		if ok, sure := l.recs[i].match(&f); ok {
 			hits = append(hits, l.recs[i])
 			exact = exact && sure
+		}
+	}
+	ts := termSTAN{toShort(f.TerminalID), toShort(f.STAN)}
+	if f.TerminalID != "" && f.STAN != "" && ts.tid.n != tooLong && ts.stan.n != tooLong && !l.unchained {
+		// Recs with a TerminalID or STAN too long for short are in no
+		// chain, but such a rec never equals a short filter value.
+		head, ok := l.byKey[ts]
+		for i := head; ok && i >= 0; i = l.recs[i].prev {
+			take(i)
+		}
+		slices.Reverse(hits) // first-Put order, as a scan gives
+	} else {
+		for i := range l.recs {
+			take(int32(i))
 		}
 	}
 	l.mu.RUnlock()
