@@ -170,20 +170,12 @@ func TestConformance(t *testing.T) {
 					if i%11 == 0 {
 						x.Created = base.Add(30 * time.Second) // later than the rest
 					}
-					for _, k := range []journal.Journal{j, ref} {
-						if err := k.Put(ctx, x); err != nil {
-							t.Fatal(err)
-						}
-					}
+					putAll(t, x, j, ref)
 				}
 				// A replace keeps a transaction's place.
 				x := txn(3)
 				x.State = journal.Approved
-				for _, k := range []journal.Journal{j, ref} {
-					if err := k.Put(ctx, x); err != nil {
-						t.Fatal(err)
-					}
-				}
+				putAll(t, x, j, ref)
 				rng := rand.New(rand.NewPCG(1, 2))
 				for n := range 300 {
 					f := randomFilter(rng)
@@ -274,11 +266,7 @@ func TestConformance(t *testing.T) {
 					if i%5 == 0 {
 						x.State = journal.State("held-" + strconv.Itoa(i%3))
 					}
-					for _, k := range []journal.Journal{j, ref} {
-						if err := k.Put(ctx, x); err != nil {
-							t.Fatal(err)
-						}
-					}
+					putAll(t, x, j, ref)
 				}
 				long := txn(4)
 				long.RRN = "LONG-RRN-FROM-ANOTHER-NETWORK-0004"
@@ -338,6 +326,16 @@ func TestConformance(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// putAll puts x into every journal.
+func putAll(t *testing.T, x journal.Txn, js ...journal.Journal) {
+	t.Helper()
+	for _, j := range js {
+		if err := j.Put(context.Background(), x); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
