@@ -63,7 +63,8 @@ to stderr each second; the last line, on stdout, is
   hosts: N auth/s, p50 X ms, p99 Y ms, journal MODE
 
 --journal is sqlite:PATH (default: a file in a new temporary folder, WAL,
-durable), postgres:DSN or memory (not durable).`,
+durable; never on tmpfs, where fsync reaches no disk: then under the
+user's cache folder), postgres:DSN or memory (not durable).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
@@ -88,7 +89,7 @@ durable), postgres:DSN or memory (not durable).`,
 // and removes a temporary folder.
 func openJournal(ctx context.Context, spec string) (journal.Journal, func(), error) {
 	if spec == "" || spec == "sqlite" || spec == "sqlite:" {
-		dir, err := os.MkdirTemp("", "paylab-bench-")
+		dir, err := diskTempDir()
 		if err != nil {
 			return nil, nil, fmt.Errorf("bench hosts: journal: %w", err)
 		}
@@ -114,6 +115,52 @@ func openJournal(ctx context.Context, spec string) (journal.Journal, func(), err
 		return nil, nil, fmt.Errorf("bench hosts: %w", err)
 	}
 	return j, func() { j.Close() }, nil
+}
+
+// diskTempDir makes a temporary folder for the default journal on a file
+// system that keeps what is fsynced: the system's temporary folder unless
+// it is in memory (tmpfs, ramfs: a figure measured there would not be of a
+// durable journal), else one under the user's cache folder.
+func diskTempDir() (string, error) {
+	var tried []string
+	for _, parent := range []string{os.TempDir(), userCache()} {
+		if parent == "" {
+			continue
+		}
+		if err := os.MkdirAll(parent, 0o700); err != nil {
+			tried = append(tried, fmt.Sprintf("%s: %v", parent, err))
+			continue
+		}
+		if fs, inMemory := memoryFS(parent); inMemory {
+			tried = append(tried, parent+" is on "+fs)
+			continue
+		}
+		return os.MkdirTemp(parent, "paylab-bench-")
+	}
+	return "", fmt.Errorf("no folder on a disk for a durable journal (%s): give --journal sqlite:PATH", strings.Join(tried, "; "))
+}
+
+func userCache() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "paylab")
+}
+
+// memoryFS reports whether path is on a file system held in memory.
+func memoryFS(path string) (string, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(path, &st); err != nil {
+		return "", false
+	}
+	switch st.Type {
+	case 0x01021994: // TMPFS_MAGIC, linux/magic.h
+		return "tmpfs", true
+	case 0x858458f6: // RAMFS_MAGIC
+		return "ramfs", true
+	}
+	return "", false
 }
 
 // benchIssuerMemory is how many transactions the issuer emulator keeps
@@ -219,8 +266,15 @@ func runBenchHosts(ctx context.Context, f benchHostsFlags, stdout, stderr io.Wri
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(stderr, "bench hosts: acquirer %s (journal %s), issuer %s, %d connections x %d in flight, %s\n",
-		aln.Addr(), j.Mode(), iln.Addr(), f.conns, f.inflight, f.duration)
+	where := ""
+	if sj, ok := j.(*journal.SQLite); ok {
+		where = " " + sj.Path()
+		if fs, inMemory := memoryFS(filepath.Dir(sj.Path())); inMemory {
+			fmt.Fprintf(stderr, "bench hosts: warning: %s is on %s: the journal's fsyncs reach no disk, the figure is not of a durable journal\n", sj.Path(), fs)
+		}
+	}
+	fmt.Fprintf(stderr, "bench hosts: acquirer %s (journal %s%s), issuer %s, %d connections x %d in flight, %s\n",
+		aln.Addr(), j.Mode(), where, iln.Addr(), f.conns, f.inflight, f.duration)
 	cpu0 := processCPU()
 	res, err := hostlink.Load(ctx, aln.Addr().String(), hostlink.LoadConfig{
 		Conns: f.conns, InFlight: f.inflight, Duration: f.duration, Rate: f.rate,

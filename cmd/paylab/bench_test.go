@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,5 +45,28 @@ func TestBenchHostsBadInput(t *testing.T) {
 		if code := run(args, &out, &errb); code != 2 || strings.Count(errb.String(), "\n") != 1 || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out.String(), errb.String())
 		}
+	}
+}
+
+// The default journal of bench hosts is never on a file system in memory,
+// where fsync reaches no disk: with TMPDIR on tmpfs it goes to the user's
+// cache folder.
+func TestDiskTempDir(t *testing.T) {
+	if _, inMemory := memoryFS("/dev/shm"); !inMemory {
+		t.Skip("/dev/shm is not tmpfs here: nothing in memory to steer away from")
+	}
+	cache := t.TempDir() // on the disk: made before TMPDIR changes
+	t.Setenv("TMPDIR", "/dev/shm")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	dir, err := diskTempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if fs, inMemory := memoryFS(dir); inMemory {
+		t.Fatalf("journal folder %s is on %s", dir, fs)
+	}
+	if !strings.HasPrefix(dir, os.Getenv("XDG_CACHE_HOME")) {
+		t.Fatalf("journal folder %s, want one under the cache folder %s", dir, os.Getenv("XDG_CACHE_HOME"))
 	}
 }
