@@ -141,6 +141,9 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 			}
 		}
 		if err := tx.Commit(); err != nil {
+			// Whether the rows reached the file is not for the error to
+			// say: the log's end does, or every later batch would collide.
+			s.resync()
 			return err
 		}
 		s.next = seq
@@ -151,6 +154,14 @@ func OpenSQLite(path string, opts ...Option) (*SQLite, error) {
 		return nil
 	}, o.maxBatch, 1)
 	return s, nil
+}
+
+// resync sets next from the log after a commit failed.
+func (s *SQLite) resync() {
+	var next int64
+	if err := s.db.QueryRow("SELECT coalesce(max(seq), 0) + 1 FROM events").Scan(&next); err == nil {
+		s.next = next
+	}
 }
 
 // init creates the log when missing, checks that the WAL is in use, and
