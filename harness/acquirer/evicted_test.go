@@ -9,8 +9,8 @@ import (
 	"github.com/paylab/paylab/harness/iso8583"
 )
 
-// A transaction the index no longer holds is found in the journal: its
-// repeat gets the first answer, and its reversal finds it by DE 90 and
+// A transaction the index no longer holds is found in the journal: a
+// duplicate gets 94, its repeat gets the first answer, and its reversal finds it by DE 90 and
 // restores the balance once (HOST.REV.002 and HOST.FLT.002's rules, past
 // the index). The SQLite journal answers the lookup by terminal and STAN
 // from its chains, not a scan.
@@ -49,6 +49,10 @@ func TestEvictedFromIndex(t *testing.T) {
 		t.Fatalf("ledger %d, want %d", b, want)
 	}
 
+	// The same request again: a duplicate, 94, not a second purchase.
+	if r := tt.rt(req); rc(r) != "94" {
+		t.Fatalf("duplicate of a forgotten purchase: DE 39 %q, want 94", rc(r))
+	}
 	req.MTI = iso8583.MustMTI("0201")
 	rep := tt.rt(req)
 	if rc(rep) != "00" || str(rep, 37) != rrn || str(rep, 38) != str(first, 38) {

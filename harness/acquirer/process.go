@@ -257,8 +257,10 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 	}
 	// A repeat or an advice may come long after its original (a terminal's
 	// timeout, a store-and-forward queue) when the index no longer holds
-	// it: the journal decides, or the money would move twice.
-	if req.MTI.IsRepeat() || kind == journal.Advice {
+	// it, and so may a duplicate: the journal decides, or the money would
+	// move twice. A journal that can tell from memory that it holds no
+	// such transaction spares the lookup.
+	if req.MTI.IsRepeat() || kind == journal.Advice || a.journalMayHave(tid, stan) {
 		if e := a.lookupKey(ctx, tid, stan, sent); e != nil {
 			a.again(ctx, e, kind, req, resp)
 			return
@@ -759,6 +761,20 @@ func (a *Acquirer) reversal(ctx context.Context, req, resp *iso8583.Message) {
 		waitFor(ctx, revDone, a.cfg.timeout)
 	}
 	resp.SetString(39, rcApproved)
+}
+
+// keyChecker is a journal that can tell from memory that it holds no
+// transaction of a terminal and STAN (journal.SQLite).
+type keyChecker interface {
+	MayHave(terminalID, stan string) bool
+}
+
+// journalMayHave reports whether a request the index does not know may
+// still be in the journal. Journals that cannot tell cheaply (PostgreSQL:
+// a query per request) are asked for repeats and advices only.
+func (a *Acquirer) journalMayHave(tid, stan string) bool {
+	kc, ok := a.j.(keyChecker)
+	return ok && kc.MayHave(tid, stan)
 }
 
 // lookupKey finds a transaction by TID, STAN and DE 7 in the index, else in

@@ -247,3 +247,16 @@ func (l *latest) find(f Filter) (seqs []int64, exact bool) {
 	}
 	return seqs, exact
 }
+
+// mayHave reports whether a transaction of terminal tid with stan may be
+// held: false is certain, true means look.
+func (l *latest) mayHave(tid, stan string) bool {
+	ts := termSTAN{toShort(tid), toShort(stan)}
+	if ts.tid.n == tooLong || ts.stan.n == tooLong {
+		return true
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, ok := l.byKey[ts]
+	return ok || l.unchained
+}

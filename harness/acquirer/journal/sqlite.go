@@ -310,6 +310,12 @@ func (s *SQLite) read(ctx context.Context, seqs []int64) ([]Txn, error) {
 	return out, nil
 }
 
+// MayHave reports, from memory, whether the journal may hold a
+// transaction of terminalID with stan: false is certain. The acquirer asks
+// before it treats a request its index does not know as new, so that a
+// duplicate of a transaction the index has forgotten is still one.
+func (s *SQLite) MayHave(terminalID, stan string) bool { return s.lat.mayHave(terminalID, stan) }
+
 // Mode implements Journal: "sqlite-wal" (WAL, synchronous=FULL: durable).
 func (s *SQLite) Mode() string { return "sqlite-wal" }
 
