@@ -163,6 +163,7 @@ type Acquirer struct {
 	idx     *index
 	ids     *idGen
 	rev     *reverser
+	stans   stanSeq // DE 11 of every message to an issuer, whichever link
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -19,6 +19,7 @@ type TxnView struct {
 	TerminalID string    `json:"terminal"`
 	MerchantID string    `json:"merchant,omitempty"`
 	STAN       string    `json:"stan"`
+	IssuerSTAN string    `json:"issuer_stan,omitempty"` // DE 11 as forwarded to the issuer
 	Sent       string    `json:"sent"`
 	MTI        string    `json:"mti"`
 	Kind       string    `json:"kind"`
@@ -40,7 +41,7 @@ type TxnView struct {
 
 func viewOf(t journal.Txn) TxnView {
 	return TxnView{
-		RRN: t.RRN, TerminalID: t.TerminalID, MerchantID: t.MerchantID, STAN: t.STAN, Sent: t.Sent,
+		RRN: t.RRN, TerminalID: t.TerminalID, MerchantID: t.MerchantID, STAN: t.STAN, IssuerSTAN: t.IssuerSTAN, Sent: t.Sent,
 		MTI: t.MTI, Kind: string(t.Kind), ProcCode: t.ProcCode, PAN: maskedOnly(t.PANMasked),
 		Scheme: t.Scheme, Issuer: t.Issuer, Amount: t.Amount, Currency: t.Currency, RC: t.RC,
 		AuthCode: t.AuthCode, State: string(t.State), Reversal: string(t.Reversal), OrigRRN: t.OrigRRN,

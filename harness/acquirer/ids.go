@@ -54,3 +54,12 @@ func (g *idGen) authCode() string {
 	}
 	return string(b[:])
 }
+
+// stanSeq numbers the acquirer's messages to issuers (DE 11, 000001 to
+// 999999, then again). One sequence for all links, not one per link: the
+// STAN identifies a message of this acquirer (DE 32) with DE 7, and an
+// issuer host that two routes lead to would otherwise see one STAN on two
+// requests of a second, and a reversal's DE 90 could name the wrong one.
+type stanSeq struct{ n atomic.Uint32 }
+
+func (s *stanSeq) next() uint32 { return (s.n.Add(1)-1)%999999 + 1 }

@@ -38,7 +38,6 @@ type link struct {
 
 	mu      sync.Mutex
 	pending map[uint32]*call
-	stan    uint32
 	conns   []*linkConn
 	rr      int
 	ready   chan struct{} // closed while at least one connection is up
@@ -292,7 +291,7 @@ func (l *link) echo(lc *linkConn) {
 	m := iso8583.NewMessage(l.a.dialect, mti0800)
 	m.SetString(7, l.a.now().Format("0102150405"))
 	m.SetString(70, "301")
-	_, err := l.roundTripOn(lc, m, time.Now().Add(l.a.cfg.timeout), nil)
+	_, err := l.roundTripOn(lc, m, 0, time.Now().Add(l.a.cfg.timeout), nil)
 	if err != nil {
 		l.a.log.Warn("issuer echo test failed: dropping link", "issuer", l.route.Name, "err", err)
 		lc.shut()
@@ -333,29 +332,49 @@ func (l *link) pick(deadline time.Time) (*linkConn, error) {
 	}
 }
 
-// roundTrip sends m (DE 11 set here) and waits for its answer until
-// deadline. On ErrIssuerTimeout, late (when not nil) is called with the
-// answer should it arrive within lateWindow. sent reports whether m may
-// have reached the issuer.
-func (l *link) roundTrip(m *iso8583.Message, deadline time.Time, late func(*iso8583.Message)) (resp *iso8583.Message, sent bool, err error) {
+// nextSTAN reserves the DE 11 of a request that roundTrip sends later: the
+// acquirer journals it before the request leaves, so that a reversal's
+// DE 90 names the original as the issuer saw it, even after a restart.
+func (l *link) nextSTAN() uint32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.freeSTAN()
+}
+
+// freeSTAN is the acquirer's next STAN that no call pending on this link
+// holds, or 0. mu held.
+func (l *link) freeSTAN() uint32 {
+	for i := 0; i < 999999; i++ {
+		if v := l.a.stans.next(); l.pending[v] == nil {
+			return v
+		}
+	}
+	return 0
+}
+
+// roundTrip sends m with DE 11 stan (0: the next free one) and waits for
+// its answer until deadline. On ErrIssuerTimeout, late (when not nil) is
+// called with the answer should it arrive within lateWindow. sent reports
+// whether m may have reached the issuer.
+func (l *link) roundTrip(m *iso8583.Message, stan uint32, deadline time.Time, late func(*iso8583.Message)) (resp *iso8583.Message, sent bool, err error) {
 	lc, err := l.pick(deadline)
 	if err != nil {
 		return nil, false, err
 	}
-	resp, err = l.roundTripOn(lc, m, deadline, late)
+	resp, err = l.roundTripOn(lc, m, stan, deadline, late)
 	return resp, true, err
 }
 
-func (l *link) roundTripOn(lc *linkConn, m *iso8583.Message, deadline time.Time, late func(*iso8583.Message)) (*iso8583.Message, error) {
+func (l *link) roundTripOn(lc *linkConn, m *iso8583.Message, stan uint32, deadline time.Time, late func(*iso8583.Message)) (*iso8583.Message, error) {
 	c := &call{ch: make(chan *iso8583.Message, 1), class: m.MTI.Class(), lc: lc}
 	l.mu.Lock()
-	var stan uint32
-	for i := 0; i < 999999; i++ {
-		l.stan = l.stan%999999 + 1
-		if l.pending[l.stan] == nil {
-			stan = l.stan
-			break
-		}
+	if stan == 0 {
+		stan = l.freeSTAN()
+	} else if l.pending[stan] != nil {
+		// A reserved STAN a million requests later still in flight: the
+		// answer could not be told apart.
+		l.mu.Unlock()
+		return nil, fmt.Errorf("issuer %s: STAN %06d still in flight: %w", l.route.Name, stan, ErrIssuerUnavailable)
 	}
 	if stan == 0 {
 		l.mu.Unlock()

@@ -498,6 +498,16 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 // echoIssuer: the request fields forwarded to the issuer.
 var echoIssuer = []int{2, 3, 4, 7, 12, 13, 14, 22, 23, 41, 42, 49, 52, 55}
 
+// stan6 formats a STAN as DE 11 (n 6).
+func stan6(v uint32) string {
+	var b [6]byte
+	for i := 5; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[:])
+}
+
 // forward journals the transaction Pending, sends it to its issuer and
 // journals the outcome before answering: approved or declined as the issuer
 // says; on timeout or a dropped link, 91 and a reversal owed (EMV Book 3,
@@ -505,6 +515,10 @@ var echoIssuer = []int{2, 3, 4, 7, 12, 13, 14, 22, 23, 41, 42, 49, 52, 55}
 // the issuer may have done).
 func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Message) {
 	e.mu.Lock()
+	l := a.links[e.txn.Issuer]
+	if l != nil && e.txn.IssuerSTAN == "" {
+		e.txn.IssuerSTAN = stan6(l.nextSTAN())
+	}
 	err := a.j.Put(ctx, e.txn)
 	t := e.txn
 	e.mu.Unlock()
@@ -518,7 +532,6 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 		answer(resp, t, "", "")
 		return
 	}
-	l := a.links[t.Issuer]
 	ireq := getMsg(firstMTI(req.MTI))
 	echo(req, ireq, echoIssuer)
 	ireq.SetString(32, a.cfg.acquirerID)
@@ -536,7 +549,8 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 	if l == nil {
 		err = ErrIssuerUnavailable
 	} else {
-		iresp, sent, err = l.roundTrip(ireq, time.Now().Add(a.cfg.timeout), func(m *iso8583.Message) { a.late(ctx, e, m) })
+		stan, _ := strconv.ParseUint(t.IssuerSTAN, 10, 32)
+		iresp, sent, err = l.roundTrip(ireq, uint32(stan), time.Now().Add(a.cfg.timeout), func(m *iso8583.Message) { a.late(ctx, e, m) })
 	}
 	putMsg(ireq)
 

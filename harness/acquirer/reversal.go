@@ -129,7 +129,7 @@ func (r *reverser) send(rrn string) (ok bool, retry time.Duration) {
 	m := getMsg(mti0400)
 	defer putMsg(m)
 	buildReversal(m, t, a.cfg.acquirerID, a.now())
-	resp, _, err := l.roundTrip(m, time.Now().Add(a.cfg.timeout), nil)
+	resp, _, err := l.roundTrip(m, 0, time.Now().Add(a.cfg.timeout), nil)
 	if err != nil {
 		a.log.Warn("reversal not acknowledged: will retry", "rrn", rrn, "issuer", t.Issuer, "err", err)
 		return false, 0
@@ -167,9 +167,16 @@ func (r *reverser) send(rrn string) (ok bool, retry time.Duration) {
 
 // buildReversal fills an 0400 to the issuer for t: DE 3, 4, 7 (now), 32,
 // 37 (the original RRN: the issuer's key), 41, 42, 49 and DE 90 original
-// data elements (n 42: original MTI, the terminal's original STAN and DE 7,
-// acquirer id right-justified in 11, forwarding id zeros). The link sets
-// DE 11. No PAN: the journal keeps none, and the issuer keys by RRN.
+// data elements (ISO 8583:1987, n 42: the original's MTI, DE 11 and DE 7
+// as the issuer received them, acquirer id right-justified in 11,
+// forwarding id zeros). The link sets DE 11. No PAN: the journal keeps
+// none, and the issuer keys by RRN.
+//
+// DE 90's STAN is the one the acquirer gave the original (IssuerSTAN),
+// not the terminal's: an issuer that matches by DE 90 when it does not
+// know the RRN (the original never reached it) would otherwise find
+// another terminal request that happened to carry that STAN and DE 7 on
+// the link, and reverse it. TestHostsCrashUnderLoad found that.
 func buildReversal(m *iso8583.Message, t journal.Txn, acquirerID string, now time.Time) {
 	m.SetString(3, t.ProcCode)
 	m.SetString(4, strconv12(t.Amount))
@@ -191,7 +198,11 @@ func buildReversal(m *iso8583.Message, t journal.Txn, acquirerID string, now tim
 func originalData(t journal.Txn, acquirerID string) string {
 	b := make([]byte, 0, 42)
 	b = append(b, pad(t.MTI, 4)...)
-	b = append(b, pad(t.STAN, 6)...)
+	stan := t.IssuerSTAN
+	if stan == "" {
+		stan = t.STAN // never forwarded, or journalled before IssuerSTAN existed
+	}
+	b = append(b, pad(stan, 6)...)
 	b = append(b, pad(t.Sent, 10)...)
 	b = append(b, pad(acquirerID, 11)...)
 	b = append(b, "00000000000"...)

@@ -57,6 +57,7 @@ type Txn struct {
 	TerminalID string // DE 41
 	MerchantID string // DE 42
 	STAN       string // DE 11 as the terminal sent it
+	IssuerSTAN string // DE 11 the acquirer gave the request to the issuer: its reversal's DE 90 names it
 	Sent       string // DE 7 as the terminal sent it (MMDDhhmmss)
 	MTI        string // the terminal's request MTI
 	Kind       Kind

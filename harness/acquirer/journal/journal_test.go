@@ -114,6 +114,7 @@ func txn(i int) journal.Txn {
 		TerminalID: "TERM000" + strconv.Itoa(i%3),
 		MerchantID: "MERCHANT0000001",
 		STAN:       fmt.Sprintf("%06d", i%7),
+		IssuerSTAN: fmt.Sprintf("%06d", 500000+i),
 		Sent:       "1128120000",
 		MTI:        "0200",
 		Kind:       kinds[i%len(kinds)],
