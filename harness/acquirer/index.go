@@ -79,7 +79,7 @@ type entry struct {
 }
 
 func newEntry(t journal.Txn) *entry {
-	packStrings(&t.RRN, &t.TerminalID, &t.MerchantID, &t.STAN, &t.Sent, &t.MTI, &t.ProcCode,
+	packStrings(&t.RRN, &t.TerminalID, &t.MerchantID, &t.STAN, &t.IssuerSTAN, &t.Sent, &t.MTI, &t.ProcCode,
 		&t.PANMasked, &t.Currency, &t.RC, &t.AuthCode, &t.OrigRRN)
 	return &entry{key: makeKey(t.TerminalID, t.STAN, t.Sent), txn: t}
 }

@@ -278,6 +278,11 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 	if routed {
 		t.Scheme, t.Issuer = route.Scheme, route.Name
 	}
+	if kind != journal.Void {
+		// Reserved now, so that the entry's strings share one allocation;
+		// forward reserves one for a request that reaches it without.
+		t.IssuerSTAN = stan6(a.stans.next())
+	}
 	switch {
 	case kind == journal.Refund || kind == journal.Void:
 		t.OrigRRN = str(req, 37)
