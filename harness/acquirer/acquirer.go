@@ -225,6 +225,10 @@ func New(j journal.Journal, opts ...Option) *Acquirer {
 			a.links[r.Name] = newLink(a, r)
 		}
 	}
+	// The STANs start where the clock puts them, not at 000001 again on
+	// every start: a restarted acquirer does not reuse the STANs its last
+	// run gave moments before (with DE 7 and DE 32 they name its messages).
+	a.stans.n.Store(uint32(cfg.clock().UnixMicro() % 999999))
 	a.rev = newReverser(a)
 	return a
 }
