@@ -17,6 +17,7 @@ import (
 
 	"github.com/paylab/paylab/emulators/issuer"
 	"github.com/paylab/paylab/harness/acquirer"
+	"github.com/paylab/paylab/harness/acquirer/journal"
 	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/harness/terminal/hostlink"
 )
@@ -27,7 +28,8 @@ const crashChildEnv = "PAYLAB_TEST_CRASH_CHILD"
 
 // TestHostsCrashUnderLoad kills the acquirer process (SIGKILL: no drain,
 // no last commit) while authorisations stream through it, starts it again
-// on the same SQLite journal, and checks that no money was lost or moved
+// on the same journal (SQLite; PostgreSQL in a schema of its own), and
+// checks that no money was lost or moved
 // twice: at the issuer, each card's held amount equals the sum of its
 // approved transactions in the journal, and nothing is left pending or
 // owing a reversal. The journal is written before the issuer sees a
@@ -37,6 +39,44 @@ func TestHostsCrashUnderLoad(t *testing.T) {
 	if args := os.Getenv(crashChildEnv); args != "" {
 		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 	}
+	t.Run("sqlite", func(t *testing.T) {
+		crashUnderLoad(t, "sqlite:"+filepath.Join(t.TempDir(), "journal.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("PAYLAB_POSTGRES_DSN")
+		if dsn == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("PAYLAB_POSTGRES_DSN is not set: run ci/setup.sh (it starts PostgreSQL and writes .paylab/env)")
+			}
+			t.Skip("PAYLAB_POSTGRES_DSN not set")
+		}
+		// A schema of its own (the child finds it by search_path), dropped
+		// afterwards.
+		ctx := context.Background()
+		schema := fmt.Sprintf("paylab_crash_%d", time.Now().UnixNano())
+		j, err := journal.OpenPostgres(ctx, dsn, journal.WithSchema(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		t.Cleanup(func() {
+			if j, err := journal.OpenPostgres(ctx, dsn, journal.WithSchema(schema)); err == nil {
+				j.DropSchema(ctx)
+				j.Close()
+			}
+		})
+		sep := " "
+		if strings.Contains(dsn, "://") {
+			sep = "&"
+			if !strings.Contains(dsn, "?") {
+				sep = "?"
+			}
+		}
+		crashUnderLoad(t, "postgres:"+dsn+sep+"search_path="+schema)
+	})
+}
+
+func crashUnderLoad(t *testing.T, journalSpec string) {
 	cards, iopts, schemes, err := benchCards([]string{"visa-cda-online", "mc-dda"})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +94,7 @@ func TestHostsCrashUnderLoad(t *testing.T) {
 	}
 
 	args := []string{"hosts", "up", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
-		"--journal", "sqlite:" + filepath.Join(t.TempDir(), "journal.db"), "--issuer-timeout", "1s"}
+		"--journal", journalSpec, "--issuer-timeout", "1s"}
 	for bin, scheme := range schemes {
 		args = append(args, "--issuer", fmt.Sprintf("issuer-%s/%s=%s,%s", bin, scheme, iln.Addr(), bin))
 	}
