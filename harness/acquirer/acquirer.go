@@ -260,13 +260,13 @@ func (a *Acquirer) start() error {
 // terminals; Serve calls it. It is idempotent.
 func (a *Acquirer) Start() error { return a.start() }
 
-// recover loads recent transactions into the index and queues the
+// recover loads the newest transactions into the index and queues the
 // reversals the journal says are owed: every ReversalOwed, and every
 // transaction left Pending by a crash (it may have reached the issuer), but
 // advices, which the card approved and the terminal repeats (0221). Only
 // the transactions whose RRN carries this node's id are recovered.
 func (a *Acquirer) recover(ctx context.Context) error {
-	recent, err := a.j.Find(ctx, journal.Filter{Batch: -1, Since: a.now().Add(-48 * time.Hour), Limit: a.cfg.indexSize})
+	recent, err := a.j.Find(ctx, journal.Filter{Batch: -1, Since: a.now().Add(-48 * time.Hour), Limit: a.cfg.indexSize, Newest: true})
 	if err != nil {
 		return fmt.Errorf("recover from journal: %w", err)
 	}

@@ -88,6 +88,9 @@ type Filter struct {
 	Batch      int           // -1: any; 0: open (not yet settled); n: batch n
 	Since      time.Time
 	Limit      int
+	// Newest makes Limit keep the newest transactions instead of the
+	// oldest; they still come in Created order.
+	Newest bool
 }
 
 // Journal is the acquirer's durable record of transactions. Put returns only

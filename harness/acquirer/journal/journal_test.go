@@ -365,6 +365,7 @@ func randomFilter(rng *rand.Rand) journal.Filter {
 	}
 	if rng.IntN(3) == 0 {
 		f.Limit = 1 + rng.IntN(5)
+		f.Newest = rng.IntN(2) == 0
 	}
 	return f
 }
@@ -484,5 +485,38 @@ func TestSQLiteView(t *testing.T) {
 	err = db.QueryRow(`SELECT state, rc, pan_masked, amount FROM txns WHERE rrn = ?`, x.RRN).Scan(&state, &rc, &pan, &amount)
 	if err != nil || state != "approved" || rc != "00" || pan != x.PANMasked || amount != x.Amount {
 		t.Fatalf("view txns: %s %s %s %d, %v; want the approved version", state, rc, pan, amount, err)
+	}
+}
+
+// Newest keeps the last Limit transactions in Created order, still
+// returned oldest first; without it Limit keeps the first.
+func TestNewest(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			j := s.open(t)
+			var all []string
+			for i := range 10 {
+				x := txn(i)
+				x.Created = base.Add(time.Duration(10-i) * time.Minute) // put newest first
+				putAll(t, x, j)
+				all = append([]string{x.RRN}, all...)
+			}
+			for _, c := range []struct {
+				f    journal.Filter
+				want []string
+			}{
+				{journal.Filter{Batch: -1, Limit: 3, Newest: true}, all[7:]},
+				{journal.Filter{Batch: -1, Limit: 3}, all[:3]},
+				{journal.Filter{Batch: -1, Limit: 30, Newest: true}, all},
+			} {
+				got, err := j.Find(context.Background(), c.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(rrns(got), c.want) {
+					t.Errorf("%+v: %v, want %v", c.f, rrns(got), c.want)
+				}
+			}
+		})
 	}
 }

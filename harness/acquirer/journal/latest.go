@@ -201,7 +201,7 @@ func (l *latest) seq(rrn string) (int64, bool) {
 }
 
 // find returns the seqs of the versions f selects, in Created order (ties
-// in the order of first Put), with f.Limit applied when every rec could
+// in the order of first Put), with f.Limit (and Newest) applied when every rec could
 // tell; otherwise all candidates, and exact is false: the caller matches
 // the Txns, sorts and limits.
 func (l *latest) find(f Filter) (seqs []int64, exact bool) {
@@ -238,8 +238,8 @@ func (l *latest) find(f Filter) (seqs []int64, exact bool) {
 		}
 		return 0
 	})
-	if exact && f.Limit > 0 && len(hits) > f.Limit {
-		hits = hits[:f.Limit]
+	if exact {
+		hits = limitSlice(hits, f)
 	}
 	seqs = make([]int64, len(hits))
 	for i := range hits {

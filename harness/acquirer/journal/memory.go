@@ -50,10 +50,7 @@ func (m *Memory) Find(_ context.Context, f Filter) ([]Txn, error) {
 	}
 	// Created order, ties in insertion order, as the SQL stores give.
 	slices.SortStableFunc(out, func(a, b Txn) int { return a.Created.Compare(b.Created) })
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
-	}
-	return out, nil
+	return limitSlice(out, f), nil
 }
 
 // Match reports whether f selects t (the rule every Journal applies).
@@ -75,3 +72,14 @@ func (m *Memory) Mode() string { return "memory" }
 
 // Close implements Journal.
 func (m *Memory) Close() error { return nil }
+
+// limitSlice keeps the first or, with f.Newest, the last f.Limit of s.
+func limitSlice[T any](s []T, f Filter) []T {
+	if f.Limit <= 0 || len(s) <= f.Limit {
+		return s
+	}
+	if f.Newest {
+		return s[len(s)-f.Limit:]
+	}
+	return s[:f.Limit]
+}

@@ -151,9 +151,14 @@ func findSQL(table, seq string, f Filter, ph func(int) string) (string, []any) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY created, " + seq
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
+	switch {
+	case f.Limit > 0 && f.Newest:
+		q = "SELECT " + strings.Join(columns, ", ") + " FROM (" + q + " ORDER BY created DESC, " + seq + " DESC LIMIT " +
+			strconv.Itoa(f.Limit) + ") AS newest ORDER BY created, " + seq
+	case f.Limit > 0:
+		q += " ORDER BY created, " + seq + " LIMIT " + strconv.Itoa(f.Limit)
+	default:
+		q += " ORDER BY created, " + seq
 	}
 	return q, args
 }

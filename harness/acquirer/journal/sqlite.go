@@ -252,10 +252,7 @@ func (s *SQLite) Find(ctx context.Context, f Filter) ([]Txn, error) {
 	}
 	if !exact {
 		// A rec could not tell (a value too long for it): the Txns decide.
-		ts = slices.DeleteFunc(ts, func(t Txn) bool { return !f.Match(t) })
-		if f.Limit > 0 && len(ts) > f.Limit {
-			ts = ts[:f.Limit]
-		}
+		ts = limitSlice(slices.DeleteFunc(ts, func(t Txn) bool { return !f.Match(t) }), f)
 	}
 	return ts, nil
 }
