@@ -1,11 +1,13 @@
 package acquirer
 
 import (
+	"bytes"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/paylab/paylab/harness/acquirer/journal"
+	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/harness/iso8583"
 )
 
@@ -58,6 +60,15 @@ func TestEvictedFromIndex(t *testing.T) {
 	if rc(rep) != "00" || str(rep, 37) != rrn || str(rep, 38) != str(first, 38) {
 		t.Fatalf("repeat: DE 39 %q DE 37 %q DE 38 %q, want 00 %s %s", rc(rep), str(rep, 37), str(rep, 38), rrn, str(first, 38))
 	}
+	// The issuer's authentication data came back from the journal, its
+	// script did not (it is never journalled).
+	firstAuth, firstScript := de55Tag(t, first, 0x91), de55Tag(t, first, 0x72)
+	if firstAuth == nil || firstScript == nil {
+		t.Fatalf("first answer's DE 55 %X: want tags 91 and 72", str(first, 55))
+	}
+	if got := de55Tag(t, rep, 0x91); !bytes.Equal(got, firstAuth) || de55Tag(t, rep, 0x72) != nil {
+		t.Fatalf("repeat's DE 55 %X: want tag 91 %X alone", str(rep, 55), firstAuth)
+	}
 	if c := visa.count("0200"); c != n+1 {
 		t.Fatalf("issuer got %d purchases, want %d: the repeat was forwarded", c, n+1)
 	}
@@ -77,4 +88,24 @@ func TestEvictedFromIndex(t *testing.T) {
 	if tx := getTxn(t, j, rrn); tx.State != journal.Reversed || tx.Reversal != journal.ReversalDone {
 		t.Fatalf("journal: state %s reversal %q", tx.State, tx.Reversal)
 	}
+}
+
+// de55Tag returns the value of tag in m's DE 55, or nil.
+func de55Tag(t *testing.T, m *iso8583.Message, tag emv.Tag) []byte {
+	t.Helper()
+	v, ok := m.GetBytes(55)
+	if !ok {
+		return nil
+	}
+	objs, err := emv.Decode(v)
+	if err != nil {
+		t.Fatalf("DE 55: %v", err)
+	}
+	if o, ok := emv.Find(objs, tag); ok {
+		if o.Value == nil {
+			return []byte{} // constructed: present
+		}
+		return o.Value
+	}
+	return nil
 }

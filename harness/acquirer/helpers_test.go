@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paylab/paylab/harness/acquirer/journal"
+	"github.com/paylab/paylab/harness/emv"
 	"github.com/paylab/paylab/harness/iso8583"
 )
 
@@ -230,6 +231,16 @@ func (ti *testIssuer) decide(m, resp *iso8583.Message) []byte {
 	if rc == "00" {
 		ti.balance[pan] -= signed
 		resp.SetString(38, "A"+rrn[len(rrn)-5:])
+		if m.Has(55) {
+			// Issuer authentication data (an ARPC-shaped value from the
+			// RRN, and ARC "00") and an issuer script (PIN change shaped).
+			resp.SetBytes(55, emv.Encode(
+				emv.TLV{Tag: 0x91, Value: append([]byte(rrn[len(rrn)-8:]), '0', '0')},
+				emv.TLV{Tag: 0x72, Children: []emv.TLV{
+					{Tag: 0x9F18, Value: []byte{0, 0, 0, 1}},
+					{Tag: 0x86, Value: []byte{0x84, 0x24, 0x00, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}},
+				}}))
+		}
 	}
 	resp.SetString(39, rc)
 	b, _ := resp.Pack()

@@ -2,6 +2,7 @@ package acquirer
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -490,6 +491,12 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 	}
 	e.mu.Lock()
 	tx, de54, de55 := e.txn, e.de54, e.de55
+	if de55 == "" && tx.IssuerAuth != "" {
+		// Loaded from the journal: the ARPC it kept, without scripts.
+		if v, err := hex.DecodeString(tx.IssuerAuth); err == nil {
+			de55 = string(emv.Encode(emv.TLV{Tag: tagIssuerAuth, Value: v}))
+		}
+	}
 	e.mu.Unlock()
 	if tx.RC == "" {
 		tx.RC = rcIssuerUnavailable
@@ -502,6 +509,20 @@ func (a *Acquirer) again(ctx context.Context, e *entry, kind journal.Kind, req, 
 
 // echoIssuer: the request fields forwarded to the issuer.
 var echoIssuer = []int{2, 3, 4, 7, 12, 13, 14, 22, 23, 41, 42, 49, 52, 55}
+
+// tagIssuerAuth is Issuer Authentication Data (EMV Book 3, Annex A).
+const tagIssuerAuth emv.Tag = 0x91
+
+// issuerAuth returns tag 91 of an issuer's DE 55 in hex, or "".
+func issuerAuth(de55 []byte) string {
+	s := emv.NewScanner(de55)
+	for s.Next() {
+		if s.Tag() == tagIssuerAuth {
+			return hex.EncodeToString(s.Value())
+		}
+	}
+	return ""
+}
 
 // stan6 formats a STAN as DE 11 (n 6).
 func stan6(v uint32) string {
@@ -577,8 +598,9 @@ func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Mes
 			e.de54 = str(iresp, 54)
 			if v, ok := iresp.GetBytes(55); ok {
 				e.de55 = string(v)
+				tx.IssuerAuth = issuerAuth(v)
 			}
-			packStrings(&tx.AuthCode, &e.de54, &e.de55)
+			packStrings(&tx.AuthCode, &tx.IssuerAuth, &e.de54, &e.de55)
 			if e.reverseOnArrival && movesMoney(tx.Kind) {
 				tx.State = journal.Reversed
 				tx.Reversal = journal.ReversalOwed

@@ -69,6 +69,12 @@ type Txn struct {
 	Currency   string // DE 49
 	RC         string // DE 39 answered to the terminal ("" while pending)
 	AuthCode   string // DE 38
+	// IssuerAuth is tag 91 of the issuer's DE 55 in hex (issuer
+	// authentication data: ARPC and response code), so that a repeat
+	// answered from the journal still lets the card authenticate the
+	// issuer. Never the scripts (templates 71 and 72): they may carry an
+	// enciphered PIN.
+	IssuerAuth string
 	State      State
 	Reversal   ReversalState
 	OrigRRN    string // the original of a refund, void or reversal

@@ -126,6 +126,7 @@ func txn(i int) journal.Txn {
 		Currency:   "978",
 		RC:         "00",
 		AuthCode:   "A1B2C3",
+		IssuerAuth: fmt.Sprintf("%016X3030", i),
 		State:      states[i%len(states)],
 		Reversal:   revs[i%len(revs)],
 		OrigRRN:    "",

@@ -18,7 +18,7 @@ import (
 var columns = []string{
 	"rrn", "terminal_id", "merchant_id", "stan", "sent", "mti", "kind", "proc_code",
 	"pan_masked", "scheme", "issuer", "amount", "currency", "rc", "auth_code",
-	"state", "reversal", "orig_rrn", "batch", "created", "updated", "issuer_stan",
+	"state", "reversal", "orig_rrn", "batch", "created", "updated", "issuer_stan", "issuer_auth",
 }
 
 // txnArgs flattens t in column order; times are Unix nanoseconds (UTC), so
@@ -28,7 +28,7 @@ func txnArgs(t Txn) []any {
 		t.RRN, t.TerminalID, t.MerchantID, t.STAN, t.Sent, t.MTI, string(t.Kind), t.ProcCode,
 		t.PANMasked, t.Scheme, t.Issuer, t.Amount, t.Currency, t.RC, t.AuthCode,
 		string(t.State), string(t.Reversal), t.OrigRRN, int64(t.Batch), nanos(t.Created), nanos(t.Updated),
-		t.IssuerSTAN,
+		t.IssuerSTAN, t.IssuerAuth,
 	}
 }
 
@@ -55,7 +55,7 @@ func scanTxn(r rowScanner) (Txn, error) {
 	var batch, created, updated int64
 	err := r.Scan(&t.RRN, &t.TerminalID, &t.MerchantID, &t.STAN, &t.Sent, &t.MTI, &kind, &t.ProcCode,
 		&t.PANMasked, &t.Scheme, &t.Issuer, &t.Amount, &t.Currency, &t.RC, &t.AuthCode,
-		&state, &rev, &t.OrigRRN, &batch, &created, &updated, &t.IssuerSTAN)
+		&state, &rev, &t.OrigRRN, &batch, &created, &updated, &t.IssuerSTAN, &t.IssuerAuth)
 	if err != nil {
 		return Txn{}, err
 	}
@@ -76,9 +76,10 @@ func createTable(table, idx string) []string {
 			amount BIGINT NOT NULL, currency TEXT NOT NULL, rc TEXT NOT NULL, auth_code TEXT NOT NULL,
 			state TEXT NOT NULL, reversal TEXT NOT NULL, orig_rrn TEXT NOT NULL,
 			batch BIGINT NOT NULL, created BIGINT NOT NULL, updated BIGINT NOT NULL,
-			issuer_stan TEXT NOT NULL DEFAULT '')`,
-		// Tables made before the column existed.
+			issuer_stan TEXT NOT NULL DEFAULT '', issuer_auth TEXT NOT NULL DEFAULT '')`,
+		// Tables made before the columns existed.
 		`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS issuer_stan TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS issuer_auth TEXT NOT NULL DEFAULT ''`,
 		// Settlement, bills and duplicate checks select by terminal.
 		`CREATE INDEX IF NOT EXISTS ` + idx + `_terminal ON ` + table + ` (terminal_id, batch, created)`,
 		`CREATE INDEX IF NOT EXISTS ` + idx + `_created ON ` + table + ` (created)`,
