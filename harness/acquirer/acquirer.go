@@ -117,8 +117,8 @@ func WithClock(now func() time.Time) Option {
 // for duplicate detection and matching (default 50,000; between one and
 // two times this many are kept). Older ones are found in the journal (the
 // SQLite journal finds a terminal's STAN without a scan); a repeat of one
-// is answered without the issuer's DE 54 and DE 55, which only the index
-// holds. The default covers hours at a lab's rates and 5–10 s at 10,000
+// is answered with the issuer's tag 91 but without DE 54 and the issuer's
+// scripts, which only the index holds. The default covers hours at a lab's rates and 5–10 s at 10,000
 // authorisations a second: at 250,000 the index was most of the heap and
 // its garbage collection marks took p99 latency from 5 to 7 ms there
 // (paylab bench hosts, 60 s).

@@ -63,3 +63,12 @@ func (g *idGen) authCode() string {
 type stanSeq struct{ n atomic.Uint32 }
 
 func (s *stanSeq) next() uint32 { return (s.n.Add(1)-1)%999999 + 1 }
+
+// stanDigits is v as DE 11's six digits, without an allocation.
+func stanDigits(v uint32) (b [6]byte) {
+	for i := 5; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
+}

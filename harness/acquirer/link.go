@@ -332,15 +332,6 @@ func (l *link) pick(deadline time.Time) (*linkConn, error) {
 	}
 }
 
-// nextSTAN reserves the DE 11 of a request that roundTrip sends later: the
-// acquirer journals it before the request leaves, so that a reversal's
-// DE 90 names the original as the issuer saw it, even after a restart.
-func (l *link) nextSTAN() uint32 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.freeSTAN()
-}
-
 // freeSTAN is the acquirer's next STAN that no call pending on this link
 // holds, or 0. mu held.
 func (l *link) freeSTAN() uint32 {
@@ -352,7 +343,9 @@ func (l *link) freeSTAN() uint32 {
 	return 0
 }
 
-// roundTrip sends m with DE 11 stan (0: the next free one) and waits for
+// roundTrip sends m with DE 11 stan (0: the next free one; the acquirer
+// reserves and journals a request's STAN before it leaves, so that a
+// reversal's DE 90 names the original as the issuer saw it) and waits for
 // its answer until deadline. On ErrIssuerTimeout, late (when not nil) is
 // called with the answer should it arrive within lateWindow. sent reports
 // whether m may have reached the issuer.
@@ -383,12 +376,7 @@ func (l *link) roundTripOn(lc *linkConn, m *iso8583.Message, stan uint32, deadli
 	l.pending[stan] = c
 	l.mu.Unlock()
 
-	var sb [6]byte
-	v := stan
-	for i := 5; i >= 0; i-- {
-		sb[i] = byte('0' + v%10)
-		v /= 10
-	}
+	sb := stanDigits(stan)
 	out := getBuf()
 	out = append(out, 0, 0)
 	var err error

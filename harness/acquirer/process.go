@@ -280,8 +280,7 @@ func (a *Acquirer) financial(ctx context.Context, req, resp *iso8583.Message) {
 		t.Scheme, t.Issuer = route.Scheme, route.Name
 	}
 	if kind != journal.Void {
-		// Reserved now, so that the entry's strings share one allocation;
-		// forward reserves one for a request that reaches it without.
+		// Reserved now, so that the entry's strings share one allocation.
 		t.IssuerSTAN = stan6(a.stans.next())
 	}
 	switch {
@@ -526,11 +525,7 @@ func issuerAuth(de55 []byte) string {
 
 // stan6 formats a STAN as DE 11 (n 6).
 func stan6(v uint32) string {
-	var b [6]byte
-	for i := 5; i >= 0; i-- {
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
+	b := stanDigits(v)
 	return string(b[:])
 }
 
@@ -542,8 +537,8 @@ func stan6(v uint32) string {
 func (a *Acquirer) forward(ctx context.Context, e *entry, req, resp *iso8583.Message) {
 	e.mu.Lock()
 	l := a.links[e.txn.Issuer]
-	if l != nil && e.txn.IssuerSTAN == "" {
-		e.txn.IssuerSTAN = stan6(l.nextSTAN())
+	if l != nil && e.txn.IssuerSTAN == "" { // journalled before IssuerSTAN existed
+		e.txn.IssuerSTAN = stan6(a.stans.next())
 	}
 	err := a.j.Put(ctx, e.txn)
 	t := e.txn

@@ -87,13 +87,8 @@ var _ = Describe("HOST: advices and faults", func() {
 	})
 
 	It(labels.Title("HOST.FLT.003"), labels.Case("HOST.FLT.003"), func() {
-		r := newRig(withIssuerTimeout(faultTimeout))
-		t := r.terminal()
-		start := r.visa.Ledger()[visaPAN]
 		// The issuer debits and answers bytes that are not ISO 8583.
-		r.visa.SetFault(issuer.Fault{Malformed: true, MTI: "0200", Count: 1})
-		rc, _ := t.purchase(visaCard(), onlineAmount, "1234")
-		expectDeclinedOnline(t, rc, "91")
+		r, t, rc, start := faultedPurchase(issuer.Fault{Malformed: true, MTI: "0200", Count: 1})
 		r.expectRestored(rc.Entry.RRN, start)
 		next, _ := t.purchase(visaCard(), onlineAmount, "1234")
 		Expect(next.Outcome).To(BeApprovedOnline())

@@ -40,15 +40,26 @@ func (r *rig) expectRestored(rrn string, start int64) {
 	}
 }
 
+// faultedPurchase makes one online purchase on a new rig (issuer timeout
+// faultTimeout) with the issuer's faults set, and checks that the terminal
+// got 91, declined online. start is the card's ledger before it.
+func faultedPurchase(faults ...issuer.Fault) (r *rig, t *term, rc hostlink.Receipt, start int64) {
+	GinkgoHelper()
+	r = newRig(withIssuerTimeout(faultTimeout))
+	t = r.terminal()
+	start = r.visa.Ledger()[visaPAN]
+	for _, f := range faults {
+		r.visa.AddFault(f)
+	}
+	rc, _ = t.purchase(visaCard(), onlineAmount, "1234")
+	expectDeclinedOnline(t, rc, "91") // ISO 8583:1987 DE 39 91: issuer unavailable
+	return r, t, rc, start
+}
+
 var _ = Describe("HOST: reversals", func() {
 	It(labels.Title("HOST.REV.001"), labels.Case("HOST.REV.001"), func() {
-		r := newRig(withIssuerTimeout(faultTimeout))
-		t := r.terminal()
-		start := r.visa.Ledger()[visaPAN]
 		// The issuer debits, then its answer is lost.
-		r.visa.SetFault(issuer.Fault{NoResponse: true, MTI: "0200", Count: 1})
-		rc, _ := t.purchase(visaCard(), onlineAmount, "1234")
-		expectDeclinedOnline(t, rc, "91") // ISO 8583:1987 DE 39 91: issuer unavailable
+		r, _, rc, start := faultedPurchase(issuer.Fault{NoResponse: true, MTI: "0200", Count: 1})
 		Expect(rc.Entry.RRN).NotTo(BeEmpty())
 		// TimedOut until the issuer acknowledges the reversal, Reversed
 		// after: either may be seen here.
@@ -82,12 +93,7 @@ var _ = Describe("HOST: reversals", func() {
 	})
 
 	It(labels.Title("HOST.REV.003"), labels.Case("HOST.REV.003"), func() {
-		r := newRig(withIssuerTimeout(faultTimeout))
-		t := r.terminal()
-		start := r.visa.Ledger()[visaPAN]
-		r.visa.SetFault(issuer.Fault{Delay: lateBy, MTI: "0200", Count: 1})
-		rc, _ := t.purchase(visaCard(), onlineAmount, "1234")
-		expectDeclinedOnline(t, rc, "91")
+		r, _, rc, start := faultedPurchase(issuer.Fault{Delay: lateBy, MTI: "0200", Count: 1})
 		r.expectRestored(rc.Entry.RRN, start)
 		tx, ok := r.visa.Transaction(rc.Entry.RRN)
 		Expect(ok).To(BeTrue())
@@ -142,12 +148,7 @@ var _ = Describe("HOST: reversals", func() {
 	})
 
 	It(labels.Title("HOST.REV.006"), labels.Case("HOST.REV.006"), func() {
-		r := newRig(withIssuerTimeout(faultTimeout))
-		t := r.terminal()
-		start := r.visa.Ledger()[visaPAN]
-		r.visa.SetFault(issuer.Fault{Drop: true, MTI: "0200", Count: 1})
-		rc, _ := t.purchase(visaCard(), onlineAmount, "1234")
-		expectDeclinedOnline(t, rc, "91")
+		r, t, rc, start := faultedPurchase(issuer.Fault{Drop: true, MTI: "0200", Count: 1})
 		r.reversalDone(rc.Entry.RRN)
 		Expect(r.visa.Ledger()[visaPAN]).To(Equal(start), "the dropped request was never processed")
 		_, known := r.visa.Transaction(rc.Entry.RRN)
@@ -158,15 +159,11 @@ var _ = Describe("HOST: reversals", func() {
 	})
 
 	It(labels.Title("HOST.REV.007"), labels.Case("HOST.REV.007"), func() {
-		r := newRig(withIssuerTimeout(faultTimeout))
-		t := r.terminal()
-		start := r.visa.Ledger()[visaPAN]
 		// The issuer debits and its answer is lost; every reversal is cut
 		// off before the issuer processes it, so it stays owed.
-		r.visa.AddFault(issuer.Fault{NoResponse: true, MTI: "0200", Count: 1})
-		r.visa.AddFault(issuer.Fault{Drop: true, MTI: "0400"})
-		rc, _ := t.purchase(visaCard(), onlineAmount, "1234")
-		expectDeclinedOnline(t, rc, "91")
+		r, _, rc, start := faultedPurchase(
+			issuer.Fault{NoResponse: true, MTI: "0200", Count: 1},
+			issuer.Fault{Drop: true, MTI: "0400"})
 		rrn := rc.Entry.RRN
 		Expect(r.txn(rrn).Reversal).To(Equal(journal.ReversalOwed))
 		Expect(r.visa.Ledger()[visaPAN]).To(Equal(start-onlineAmount), "the reversal has not reached the issuer")

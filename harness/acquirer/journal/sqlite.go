@@ -229,15 +229,11 @@ func (s *SQLite) Get(ctx context.Context, rrn string) (Txn, error) {
 	if !ok {
 		return Txn{}, ErrNotFound
 	}
-	var b []byte
-	if err := s.db.QueryRowContext(ctx, "SELECT txn FROM events WHERE seq = ?", seq).Scan(&b); err != nil {
+	ts, err := s.read(ctx, []int64{seq})
+	if err != nil {
 		return Txn{}, fmt.Errorf("journal: get %s: %w", rrn, err)
 	}
-	var t Txn
-	if err := json.Unmarshal(b, &t); err != nil {
-		return Txn{}, fmt.Errorf("journal: get %s: event %d: %w", rrn, seq, err)
-	}
-	return t, nil
+	return ts[0], nil
 }
 
 // Find implements Journal.
@@ -248,7 +244,7 @@ func (s *SQLite) Find(ctx context.Context, f Filter) ([]Txn, error) {
 	seqs, exact := s.lat.find(f)
 	ts, err := s.read(ctx, seqs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("journal: find: %w", err)
 	}
 	if !exact {
 		// A rec could not tell (a value too long for it): the Txns decide.
@@ -260,7 +256,8 @@ func (s *SQLite) Find(ctx context.Context, f Filter) ([]Txn, error) {
 // readChunk is the most rows one SELECT of read names.
 const readChunk = 256
 
-// read returns the versions with seqs, in that order.
+// read returns the versions with seqs, in that order (one query per
+// readChunk of them).
 func (s *SQLite) read(ctx context.Context, seqs []int64) ([]Txn, error) {
 	if len(seqs) == 0 {
 		return nil, nil
@@ -279,7 +276,7 @@ func (s *SQLite) read(ctx context.Context, seqs []int64) ([]Txn, error) {
 		q := "SELECT seq, txn FROM events WHERE seq IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")"
 		rows, err := s.db.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, fmt.Errorf("journal: find: %w", err)
+			return nil, err
 		}
 		n := 0
 		for rows.Next() {
@@ -287,21 +284,21 @@ func (s *SQLite) read(ctx context.Context, seqs []int64) ([]Txn, error) {
 			var b []byte
 			if err := rows.Scan(&seq, &b); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("journal: find: %w", err)
+				return nil, err
 			}
 			if err := json.Unmarshal(b, &out[at[seq]]); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("journal: find: event %d: %w", seq, err)
+				return nil, fmt.Errorf("event %d: %w", seq, err)
 			}
 			n++
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, fmt.Errorf("journal: find: %w", err)
+			return nil, err
 		}
 		if n != len(chunk) {
-			return nil, fmt.Errorf("journal: find: %d of %d events missing from the log", len(chunk)-n, len(chunk))
+			return nil, fmt.Errorf("%d of %d events missing from the log", len(chunk)-n, len(chunk))
 		}
 	}
 	return out, nil
